@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * napt: the module's shared definitions.
+ *
+ * Who touches what, and under which rule:
+ *
+ * - struct napt_cfg: immutable once published. Readers (the packet path,
+ *   softirq or process context) use rcu_dereference(nn->cfg) once per
+ *   packet. Writers (netlink, notifiers: process context) build a copy,
+ *   publish it with rcu_assign_pointer() under nn->cfg_mutex and free the
+ *   old one after a grace period.
+ *
+ * - The tables (struct napt_tables): lookups are lockless under RCU, from
+ *   any context. Every change to any of the tables, and to the counters
+ *   kept beside them, happens under tables->lock, taken with BH disabled
+ *   (the hooks also run in process context for locally generated
+ *   packets). Objects are freed through RCU.
+ *
+ * - Forwards: the list and its objects belong to nn->cfg_mutex; their
+ *   static mappings sit in the tables under the rule above.
+ */
+#ifndef _NAPT_H
+#define _NAPT_H
+
+#include <linux/types.h>
+#include <linux/in.h>
+#include <linux/netdevice.h>
+#include <linux/rhashtable.h>
+#include <linux/workqueue.h>
+#include <linux/mutex.h>
+#include <net/netns/generic.h>
+#include <linux/napt.h>
+
+#include "stats.h"
+
+struct netlink_ext_ack;
+
+enum napt_timeout {
+	NAPT_TO_UDP,
+	NAPT_TO_TCP_EST,
+	NAPT_TO_TCP_TRANS,
+	NAPT_TO_ICMP,
+	NAPT_TO_OTHER,
+	NAPT_TO_NR
+};
+
+/* One instance's settings and WAN binding; see the rule at the top. */
+struct napt_cfg {
+	bool wan_on;			/* NAPT configured (WAN_SET) */
+	bool addr_fixed;		/* wan_addr set by hand */
+	char wan_ifname[IFNAMSIZ];
+	int wan_ifindex;		/* 0: the interface is missing */
+	__be32 wan_addr;		/* effective W; 0: unknown */
+	u16 port_min, port_max;		/* dynamic range, host order */
+	u8 filtering;			/* enum napt_filtering */
+	u32 timeout[NAPT_TO_NR];	/* seconds */
+	u32 max_mappings, max_per_host;
+	struct rcu_head rcu;
+};
+
+/* NAPT translates only while all of this holds. */
+static inline bool napt_cfg_active(const struct napt_cfg *cfg)
+{
+	return cfg->wan_on && cfg->wan_ifindex && cfg->wan_addr;
+}
+
+static inline bool napt_cfg_port_dynamic(const struct napt_cfg *cfg, u16 port)
+{
+	return port >= cfg->port_min && port <= cfg->port_max;
+}
+
+/*
+ * Keys. Padding is part of the key (rhashtable compares bytes), so keys are
+ * always built zeroed: use the napt_*_key() helpers.
+ */
+struct napt_int_key {
+	__be32 addr;		/* X */
+	__be32 raddr;		/* address-only protocols: Y; else 0 */
+	__be16 port;		/* x, or the ICMP query identifier; else 0 */
+	u8 proto;
+	u8 pad;
+};
+
+struct napt_ext_key {
+	__be32 raddr;		/* address-only protocols: Y; else 0 */
+	__be16 port;		/* w, or the ICMP query identifier; else 0 */
+	u8 proto;
+	u8 pad;
+};
+
+/* Protocols napt keys by port (ICMP: by query identifier). */
+static inline bool napt_proto_keyed_by_port(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_ICMP;
+}
+
+/* The remote port a session is keyed by: 0 where there is none. */
+static inline __be16 napt_remote_port(u8 proto, __be16 port)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ? port : 0;
+}
+
+static inline void napt_int_key_init(struct napt_int_key *k, u8 proto,
+				     __be32 addr, __be16 port, __be32 raddr)
+{
+	bool by_port = napt_proto_keyed_by_port(proto);
+
+	k->addr = addr;
+	k->raddr = by_port ? 0 : raddr;
+	k->port = by_port ? port : 0;
+	k->proto = proto;
+	k->pad = 0;
+}
+
+static inline void napt_ext_key_init(struct napt_ext_key *k, u8 proto,
+				     __be16 port, __be32 raddr)
+{
+	bool by_port = napt_proto_keyed_by_port(proto);
+
+	k->raddr = by_port ? 0 : raddr;
+	k->port = by_port ? port : 0;
+	k->proto = proto;
+	k->pad = 0;
+}
+
+/*
+ * A mapping X:x <-> W:w for one protocol. Dynamic mappings live while they
+ * have sessions; static ones (fwd != NULL) belong to their forward, have no
+ * sessions and never expire. W is the instance's, not stored: mappings are
+ * flushed when it changes.
+ */
+struct napt_mapping {
+	struct rhash_head int_node;	/* tables->int_ht */
+	struct rhash_head ext_node;	/* tables->ext_ht */
+	struct napt_int_key ikey;
+	struct napt_ext_key ekey;
+	union {
+		u32 nsessions;		/* dynamic: under tables->lock */
+		u32 in_int;		/* static: holds ikey in int_ht */
+	};
+	unsigned long expires;		/* dynamic: jiffies, latest session's */
+	struct napt_forward *fwd;
+	struct rcu_head rcu;
+};
+
+static inline bool napt_mapping_is_static(const struct napt_mapping *m)
+{
+	return m->fwd;
+}
+
+/* TCP state of a session: only as much as the timeouts need. */
+#define NAPT_TCP_SYN_OUT	BIT(0)
+#define NAPT_TCP_SYN_IN		BIT(1)
+#define NAPT_TCP_FIN_OUT	BIT(2)
+#define NAPT_TCP_FIN_IN		BIT(3)
+#define NAPT_TCP_RST		BIT(4)
+#define NAPT_TCP_PICKUP		BIT(5)	/* first packet was not a SYN */
+#define NAPT_TCP_SEEN_IN	BIT(6)	/* a packet came in */
+#define NAPT_SESS_DEAD		BIT(31)	/* unlinked, under tables->lock */
+
+/*
+ * A session: one dynamic mapping talking to one remote Y:y. Hashed by
+ * (mapping, Y) in an rhltable, so that address-dependent filtering is one
+ * lookup; the remote port is compared in the (short) list.
+ */
+struct napt_session {
+	struct rhlist_head node;	/* tables->sess_hlt */
+	const struct napt_mapping *m;	/* key, with raddr */
+	__be32 raddr;
+	__be16 rport;
+	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
+	atomic_t tcp;			/* NAPT_TCP_* */
+	struct rcu_head rcu;
+};
+
+/* Dynamic mappings per internal address, for max-per-host. */
+struct napt_host {
+	struct rhash_head node;
+	__be32 addr;
+	u32 nmappings;			/* under tables->lock */
+	struct rcu_head rcu;
+};
+
+struct napt_tables {
+	spinlock_t lock;		/* every writer; BH-safe */
+	struct rhashtable int_ht;	/* mappings by napt_int_key */
+	struct rhashtable ext_ht;	/* mappings by napt_ext_key */
+	struct rhltable sess_hlt;	/* sessions by (mapping, raddr) */
+	struct rhashtable host_ht;	/* hosts by address */
+	u32 nmappings;			/* dynamic; under lock */
+	u32 nsessions;			/* under lock */
+	u32 nstatic;			/* static mappings; under lock */
+
+	/* Expiry: deferred work walks the sessions a slice at a time. */
+	struct delayed_work gc_work;
+	struct rhashtable_iter gc_iter;	/* only the gc work uses it */
+	bool gc_walking;
+};
+
+/* Forward protocol set. */
+#define NAPT_FWD_TCP	BIT(0)
+#define NAPT_FWD_UDP	BIT(1)
+
+/*
+ * A forward: external ports [ext_min, ext_max] of some protocols go to
+ * int_addr's [int_min, int_max] (one to one, or all to int_min when the
+ * internal range is a single port). maps[] holds one static mapping per
+ * port and protocol, the ones the packet path finds.
+ */
+struct napt_forward {
+	struct list_head list;		/* nn->forwards, by ext_min */
+	u16 ext_min, ext_max;
+	u16 int_min, int_max;
+	__be32 int_addr;
+	__be32 from_addr, from_mask;	/* mask 0: anyone */
+	u8 from_plen;
+	u8 protos;			/* NAPT_FWD_* */
+	char descr[NAPT_DESCR_MAX];
+	u64 __percpu *hits;
+	u32 nmaps;
+	bool live;			/* on nn->forwards */
+	bool going;			/* live, leaving in this commit */
+	struct rcu_head rcu;
+	struct napt_mapping maps[];
+};
+
+/* Per network namespace. */
+struct napt_net {
+	struct net *net;
+	struct mutex cfg_mutex;		/* every configuration change */
+	struct napt_cfg __rcu *cfg;	/* published under cfg_mutex */
+	bool hooks_on;			/* under cfg_mutex */
+	struct list_head forwards;	/* under cfg_mutex */
+	struct napt_tables tables;
+	struct napt_stats __percpu *stats;
+};
+
+/* main.c */
+extern unsigned int napt_net_id;
+extern struct kmem_cache *napt_mapping_cache, *napt_session_cache;
+
+static inline struct napt_net *napt_pernet(const struct net *net)
+{
+	return net_generic(net, napt_net_id);
+}
+
+/* netns.c */
+extern struct pernet_operations napt_net_ops;
+int napt_notifiers_register(void);
+void napt_notifiers_unregister(void);
+struct napt_cfg *napt_cfg_copy(struct napt_net *nn);
+void napt_cfg_publish(struct napt_net *nn, struct napt_cfg *cfg);
+int napt_wan_set(struct napt_net *nn, const char *ifname, __be32 addr,
+		 struct netlink_ext_ack *extack);
+bool napt_addr_unicast(__be32 addr);
+int napt_wan_del(struct napt_net *nn, struct netlink_ext_ack *extack);
+int napt_cfg_check_ports(struct napt_net *nn, u16 lo, u16 hi,
+			 struct netlink_ext_ack *extack);
+void napt_cfg_defaults(struct napt_cfg *cfg);
+int napt_restore(struct napt_net *nn, struct napt_cfg *cfg,
+		 struct napt_forward **fwds, unsigned int n,
+		 struct netlink_ext_ack *extack);
+
+/* table.c */
+int napt_tables_init(struct napt_tables *t);
+void napt_tables_destroy(struct napt_tables *t);
+struct napt_mapping *napt_mapping_lookup_int(struct napt_tables *t,
+					     const struct napt_int_key *k);
+struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
+					     const struct napt_ext_key *k);
+struct napt_session *napt_session_lookup(struct napt_tables *t,
+					 const struct napt_mapping *m,
+					 __be32 raddr, __be16 rport,
+					 bool *addr_known);
+struct napt_mapping *napt_flow_create(struct napt_net *nn,
+				      const struct napt_cfg *cfg,
+				      const struct napt_int_key *ik,
+				      __be32 raddr, __be16 rport,
+				      struct napt_session **sp);
+struct napt_session *napt_session_create(struct napt_net *nn,
+					 struct napt_mapping *m,
+					 __be32 raddr, __be16 rport);
+void napt_tables_flush(struct napt_net *nn);
+void napt_gc_start(struct napt_net *nn);
+void napt_gc_stop(struct napt_net *nn);
+int napt_static_link(struct napt_tables *t, struct napt_mapping *m, bool ext,
+		     struct napt_mapping *old);
+void napt_static_unlink(struct napt_tables *t, struct napt_mapping *m,
+			bool ext);
+int napt_ext_claim(struct napt_tables *t, struct napt_mapping *m);
+void napt_hash_init(void);
+
+/* port.c */
+int napt_port_alloc(struct napt_tables *t, const struct napt_cfg *cfg,
+		    struct napt_mapping *m);
+
+/* session.c */
+unsigned long napt_session_timeout(const struct napt_cfg *cfg, u8 proto,
+				   u32 tcp);
+void napt_session_update(const struct napt_cfg *cfg, struct napt_mapping *m,
+			 struct napt_session *s, u8 tcpflags, bool inbound);
+bool napt_session_alive(const struct napt_session *s);
+bool napt_mapping_alive(const struct napt_mapping *m);
+
+/* forward.c */
+struct napt_forward *napt_forward_new(u16 ext_min, u16 ext_max, u16 int_min,
+				      u16 int_max, u8 protos);
+void napt_forward_finish(struct napt_forward *f, __be32 int_addr,
+			 __be32 from_addr, u8 from_plen, const char *descr);
+void napt_forward_free(struct napt_forward *f);
+int napt_forward_add(struct napt_net *nn, struct napt_forward *f,
+		     struct netlink_ext_ack *extack);
+int napt_forward_del(struct napt_net *nn, u16 ext_min, u8 protos,
+		     struct netlink_ext_ack *extack);
+int napt_forward_flush(struct napt_net *nn, struct netlink_ext_ack *extack);
+int napt_forwards_replace(struct napt_net *nn, struct napt_forward **next,
+			  unsigned int n, struct netlink_ext_ack *extack);
+void napt_forwards_destroy(struct napt_net *nn);
+bool napt_forward_admits(const struct napt_forward *f, __be32 saddr);
+u64 napt_forward_hits(const struct napt_forward *f);
+
+/* hooks.c */
+struct sk_buff;
+struct nf_hook_state;
+struct napt_pkt;
+unsigned int napt_drop(struct napt_net *nn, enum napt_stat why);
+int napt_reroute(struct sk_buff *skb, __be32 saddr,
+		 const struct nf_hook_state *state);
+int napt_hooks_register(struct net *net);
+void napt_hooks_unregister(struct net *net);
+int napt_defrag_get(void);
+void napt_defrag_put(void);
+
+/* icmp.c */
+unsigned int napt_icmp_error_in(struct napt_net *nn,
+				const struct napt_cfg *cfg, struct sk_buff *skb,
+				const struct napt_pkt *p,
+				const struct nf_hook_state *state, bool hairpin);
+unsigned int napt_icmp_error_out(struct napt_net *nn,
+				 const struct napt_cfg *cfg,
+				 struct sk_buff *skb, const struct napt_pkt *p,
+				 bool local);
+
+/* netlink.c */
+int napt_genl_register(void);
+void napt_genl_unregister(void);
+
+#endif /* _NAPT_H */

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tables of one instance: mappings by internal and by external key,
+ * sessions by (mapping, remote address), and hosts (for max-per-host).
+ *
+ * Lookups are lockless under RCU from any context. Every writer takes
+ * tables->lock with BH disabled; objects are unlinked under it and freed
+ * after a grace period. The invariants the lock keeps:
+ * - a dynamic mapping is in int_ht and ext_ht, and has nsessions >= 1,
+ *   from its creation (with its first session) to its removal (with its
+ *   last); nsessions == 0 marks a mapping that is gone;
+ * - a session is in sess_hlt and counted in its mapping until it is
+ *   marked NAPT_SESS_DEAD and unlinked;
+ * - a host's nmappings counts the dynamic mappings of its address; the
+ *   host is removed when that reaches zero.
+ */
+#include <linux/siphash.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include "napt.h"
+
+/* Sessions the expiry work looks at per run before it yields. */
+#define NAPT_GC_BUDGET		4096
+/* Pause between runs while a pass is under way, and between passes. */
+#define NAPT_GC_SLICE		(HZ / 10)
+#define NAPT_GC_PERIOD		HZ
+
+static hsiphash_key_t napt_hash_secret __read_mostly;
+
+/*
+ * Packet-controlled keys are hashed with a keyed PRF. rhashtable hands us
+ * a random seed per table (renewed on every rehash); folding it into the
+ * module's secret gives each table its own key.
+ */
+static u32 napt_hashfn(const void *data, u32 len, u32 seed)
+{
+	hsiphash_key_t key = napt_hash_secret;
+
+	key.key[0] ^= seed;
+	return hsiphash(data, len, &key);
+}
+
+void napt_hash_init(void)
+{
+	get_random_bytes(&napt_hash_secret, sizeof(napt_hash_secret));
+}
+
+static const struct rhashtable_params napt_int_params = {
+	.head_offset = offsetof(struct napt_mapping, int_node),
+	.key_offset = offsetof(struct napt_mapping, ikey),
+	.key_len = sizeof(struct napt_int_key),
+	.hashfn = napt_hashfn,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params napt_ext_params = {
+	.head_offset = offsetof(struct napt_mapping, ext_node),
+	.key_offset = offsetof(struct napt_mapping, ekey),
+	.key_len = sizeof(struct napt_ext_key),
+	.hashfn = napt_hashfn,
+	.automatic_shrinking = true,
+};
+
+/* The session key is (m, raddr): the first 12 bytes from m on. */
+struct napt_sess_key {
+	const struct napt_mapping *m;
+	__be32 raddr;
+};
+
+static const struct rhashtable_params napt_sess_params = {
+	.head_offset = offsetof(struct napt_session, node),
+	.key_offset = offsetof(struct napt_session, m),
+	.key_len = offsetofend(struct napt_session, raddr) -
+		   offsetof(struct napt_session, m),
+	.hashfn = napt_hashfn,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params napt_host_params = {
+	.head_offset = offsetof(struct napt_host, node),
+	.key_offset = offsetof(struct napt_host, addr),
+	.key_len = sizeof(__be32),
+	.hashfn = napt_hashfn,
+	.automatic_shrinking = true,
+};
+
+static void napt_gc_work(struct work_struct *work);
+
+int napt_tables_init(struct napt_tables *t)
+{
+	int err;
+
+	BUILD_BUG_ON(offsetof(struct napt_sess_key, raddr) !=
+		     offsetof(struct napt_session, raddr) -
+		     offsetof(struct napt_session, m));
+
+	spin_lock_init(&t->lock);
+	INIT_DELAYED_WORK(&t->gc_work, napt_gc_work);
+	err = rhashtable_init(&t->int_ht, &napt_int_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&t->ext_ht, &napt_ext_params);
+	if (err)
+		goto err_ext;
+	err = rhltable_init(&t->sess_hlt, &napt_sess_params);
+	if (err)
+		goto err_sess;
+	err = rhashtable_init(&t->host_ht, &napt_host_params);
+	if (err)
+		goto err_host;
+	return 0;
+
+err_host:
+	rhltable_destroy(&t->sess_hlt);
+err_sess:
+	rhashtable_destroy(&t->ext_ht);
+err_ext:
+	rhashtable_destroy(&t->int_ht);
+	return err;
+}
+
+struct napt_mapping *napt_mapping_lookup_int(struct napt_tables *t,
+					     const struct napt_int_key *k)
+{
+	return rhashtable_lookup(&t->int_ht, k, napt_int_params);
+}
+
+struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
+					     const struct napt_ext_key *k)
+{
+	return rhashtable_lookup(&t->ext_ht, k, napt_ext_params);
+}
+
+/*
+ * The session of @m with remote @raddr:@rport, live or expired (the caller
+ * decides what an expired one is worth), or NULL. *@addr_alive tells
+ * whether any live session of @m talks to @raddr. The walk is over the
+ * sessions of one mapping with one remote address. Caller holds RCU.
+ */
+struct napt_session *napt_session_lookup(struct napt_tables *t,
+					 const struct napt_mapping *m,
+					 __be32 raddr, __be16 rport,
+					 bool *addr_alive)
+{
+	struct napt_sess_key key = { .m = m, .raddr = raddr };
+	struct napt_session *s, *found = NULL;
+	struct rhlist_head *list, *pos;
+	bool alive = false;
+
+	list = rhltable_lookup(&t->sess_hlt, &key, napt_sess_params);
+	rhl_for_each_entry_rcu(s, pos, list, node) {
+		if (s->rport == rport)
+			found = s;
+		if (!alive && napt_session_alive(s))
+			alive = true;
+		if (found && alive)
+			break;
+	}
+	if (addr_alive)
+		*addr_alive = alive;
+	return found;
+}
+
+static void napt_session_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(napt_session_cache,
+			container_of(head, struct napt_session, rcu));
+}
+
+static void napt_mapping_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(napt_mapping_cache,
+			container_of(head, struct napt_mapping, rcu));
+}
+
+static struct napt_session *napt_session_alloc(const struct napt_cfg *cfg,
+					       const struct napt_mapping *m,
+					       __be32 raddr, __be16 rport)
+{
+	struct napt_session *s;
+
+	s = kmem_cache_zalloc(napt_session_cache, GFP_ATOMIC);
+	if (!s)
+		return NULL;
+	s->m = m;
+	s->raddr = raddr;
+	s->rport = rport;
+	/* Provisional; napt_session_update() sets the real one. */
+	s->expires = jiffies + napt_session_timeout(cfg, m->ikey.proto, 0);
+	return s;
+}
+
+/* Drop one dynamic mapping from the host count. */
+static void napt_host_put(struct napt_tables *t, __be32 addr)
+{
+	struct napt_host *h;
+
+	lockdep_assert_held(&t->lock);
+	h = rhashtable_lookup(&t->host_ht, &addr, napt_host_params);
+	if (WARN_ON_ONCE(!h))
+		return;
+	if (--h->nmappings)
+		return;
+	rhashtable_remove_fast(&t->host_ht, &h->node, napt_host_params);
+	kfree_rcu(h, rcu);
+}
+
+/*
+ * Take one dynamic mapping on the host count of @addr, or say why not:
+ * -EDQUOT past max-per-host, -ENOMEM.
+ */
+static int napt_host_get(struct napt_tables *t, const struct napt_cfg *cfg,
+			 __be32 addr)
+{
+	struct napt_host *h;
+	int err;
+
+	lockdep_assert_held(&t->lock);
+	h = rhashtable_lookup(&t->host_ht, &addr, napt_host_params);
+	if (h) {
+		if (h->nmappings >= cfg->max_per_host)
+			return -EDQUOT;
+		h->nmappings++;
+		return 0;
+	}
+	if (!cfg->max_per_host)
+		return -EDQUOT;
+	h = kzalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h)
+		return -ENOMEM;
+	h->addr = addr;
+	h->nmappings = 1;
+	err = rhashtable_insert_fast(&t->host_ht, &h->node, napt_host_params);
+	if (err) {
+		kfree(h);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Insert @s, already counted nowhere, under @m. */
+static int napt_session_link(struct napt_tables *t, struct napt_mapping *m,
+			     struct napt_session *s)
+{
+	int err;
+
+	lockdep_assert_held(&t->lock);
+	err = rhltable_insert(&t->sess_hlt, &s->node, napt_sess_params);
+	if (err)
+		return err;
+	WRITE_ONCE(m->nsessions, m->nsessions + 1);
+	t->nsessions++;
+	return 0;
+}
+
+static void napt_mapping_unlink(struct napt_net *nn, struct napt_mapping *m,
+				bool expired)
+{
+	struct napt_tables *t = &nn->tables;
+
+	lockdep_assert_held(&t->lock);
+	rhashtable_remove_fast(&t->int_ht, &m->int_node, napt_int_params);
+	rhashtable_remove_fast(&t->ext_ht, &m->ext_node, napt_ext_params);
+	napt_host_put(t, m->ikey.addr);
+	t->nmappings--;
+	if (expired)
+		napt_stat_inc(nn, MAPPINGS_EXPIRED);
+	call_rcu(&m->rcu, napt_mapping_free_rcu);
+}
+
+/* Unlink a session, and its mapping with its last session. */
+static void napt_session_unlink(struct napt_net *nn, struct napt_session *s,
+				bool expired)
+{
+	struct napt_tables *t = &nn->tables;
+	struct napt_mapping *m = (struct napt_mapping *)s->m;
+
+	lockdep_assert_held(&t->lock);
+	atomic_or(NAPT_SESS_DEAD, &s->tcp);
+	rhltable_remove(&t->sess_hlt, &s->node, napt_sess_params);
+	t->nsessions--;
+	call_rcu(&s->rcu, napt_session_free_rcu);
+	WRITE_ONCE(m->nsessions, m->nsessions - 1);
+	if (!m->nsessions)
+		napt_mapping_unlink(nn, m, expired);
+}
+
+/*
+ * A new remote endpoint for a live dynamic mapping. Returns the session
+ * (another CPU's, if it won the race), or an ERR_PTR: -ENOENT when @m went
+ * away meanwhile, -ENOMEM. Caller holds RCU.
+ */
+struct napt_session *napt_session_create(struct napt_net *nn,
+					 struct napt_mapping *m,
+					 __be32 raddr, __be16 rport)
+{
+	const struct napt_cfg *cfg = rcu_dereference(nn->cfg);
+	struct napt_tables *t = &nn->tables;
+	struct napt_session *s, *other;
+	int err;
+
+	s = napt_session_alloc(cfg, m, raddr, rport);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+
+	spin_lock_bh(&t->lock);
+	if (!m->nsessions) {
+		err = -ENOENT;
+		goto err_unlock;
+	}
+	other = napt_session_lookup(t, m, raddr, rport, NULL);
+	if (other && !(atomic_read(&other->tcp) & NAPT_SESS_DEAD)) {
+		spin_unlock_bh(&t->lock);
+		kmem_cache_free(napt_session_cache, s);
+		return other;
+	}
+	err = napt_session_link(t, m, s);
+	if (err) {
+		err = -ENOMEM;
+		goto err_unlock;
+	}
+	spin_unlock_bh(&t->lock);
+	return s;
+
+err_unlock:
+	spin_unlock_bh(&t->lock);
+	kmem_cache_free(napt_session_cache, s);
+	return ERR_PTR(err);
+}
+
+/*
+ * A new dynamic mapping for internal key @ik with its first session, to
+ * @raddr:@rport. Returns the mapping and its session in *@sp (another
+ * CPU's, if it won the race to create it), or an ERR_PTR saying why not:
+ * -ENOSPC past max-mappings, -EDQUOT past max-per-host, -EADDRINUSE with
+ * no free external port, -ENOMEM. Caller holds RCU.
+ */
+struct napt_mapping *napt_flow_create(struct napt_net *nn,
+				      const struct napt_cfg *cfg,
+				      const struct napt_int_key *ik,
+				      __be32 raddr, __be16 rport,
+				      struct napt_session **sp)
+{
+	struct napt_tables *t = &nn->tables;
+	struct napt_mapping *m, *other;
+	struct napt_session *s;
+	int err;
+
+	m = kmem_cache_zalloc(napt_mapping_cache, GFP_ATOMIC);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->ikey = *ik;
+	m->ekey.proto = ik->proto;
+	m->ekey.raddr = ik->raddr;
+	s = napt_session_alloc(cfg, m, raddr, rport);
+	if (!s) {
+		kmem_cache_free(napt_mapping_cache, m);
+		return ERR_PTR(-ENOMEM);
+	}
+	m->expires = s->expires;
+
+	spin_lock_bh(&t->lock);
+	other = rhashtable_lookup(&t->int_ht, ik, napt_int_params);
+	if (other) {
+		spin_unlock_bh(&t->lock);
+		kmem_cache_free(napt_session_cache, s);
+		kmem_cache_free(napt_mapping_cache, m);
+		if (napt_mapping_is_static(other)) {
+			*sp = NULL;
+			return other;
+		}
+		s = napt_session_lookup(t, other, raddr, rport, NULL);
+		if (!s)
+			s = napt_session_create(nn, other, raddr, rport);
+		if (IS_ERR(s))
+			return ERR_CAST(s);
+		*sp = s;
+		return other;
+	}
+
+	if (t->nmappings >= cfg->max_mappings) {
+		err = -ENOSPC;
+		goto err_unlock;
+	}
+	err = napt_host_get(t, cfg, ik->addr);
+	if (err)
+		goto err_unlock;
+	err = napt_port_alloc(t, cfg, m);
+	if (err)
+		goto err_host;
+	err = rhashtable_insert_fast(&t->int_ht, &m->int_node, napt_int_params);
+	if (err)
+		goto err_ext;
+	err = napt_session_link(t, m, s);
+	if (err)
+		goto err_int;
+	t->nmappings++;
+	spin_unlock_bh(&t->lock);
+
+	napt_stat_inc(nn, MAPPINGS_CREATED);
+	*sp = s;
+	return m;
+
+err_int:
+	rhashtable_remove_fast(&t->int_ht, &m->int_node, napt_int_params);
+err_ext:
+	rhashtable_remove_fast(&t->ext_ht, &m->ext_node, napt_ext_params);
+	if (err != -EADDRINUSE)
+		err = -ENOMEM;
+err_host:
+	napt_host_put(t, ik->addr);
+err_unlock:
+	spin_unlock_bh(&t->lock);
+	/* Never published: no reader can hold them. */
+	kmem_cache_free(napt_session_cache, s);
+	kmem_cache_free(napt_mapping_cache, m);
+	return ERR_PTR(err);
+}
+
+/*
+ * Claim @m's external key: -EEXIST if taken. For the port allocator, under
+ * tables->lock.
+ */
+int napt_ext_claim(struct napt_tables *t, struct napt_mapping *m)
+{
+	lockdep_assert_held(&t->lock);
+	return rhashtable_lookup_insert_fast(&t->ext_ht, &m->ext_node,
+					     napt_ext_params);
+}
+
+/*
+ * Static mappings (forwards): link @m into one table (@ext: ext_ht, else
+ * int_ht), in place of @old when given (same key, never fails), else as
+ * a new entry (may fail). Under tables->lock.
+ */
+int napt_static_link(struct napt_tables *t, struct napt_mapping *m, bool ext,
+		     struct napt_mapping *old)
+{
+	struct rhashtable *ht = ext ? &t->ext_ht : &t->int_ht;
+
+	lockdep_assert_held(&t->lock);
+	if (ext) {
+		if (old)
+			return rhashtable_replace_fast(ht, &old->ext_node,
+						       &m->ext_node,
+						       napt_ext_params);
+		return rhashtable_insert_fast(ht, &m->ext_node,
+					      napt_ext_params);
+	}
+	if (old)
+		return rhashtable_replace_fast(ht, &old->int_node,
+					       &m->int_node, napt_int_params);
+	return rhashtable_insert_fast(ht, &m->int_node, napt_int_params);
+}
+
+void napt_static_unlink(struct napt_tables *t, struct napt_mapping *m,
+			bool ext)
+{
+	lockdep_assert_held(&t->lock);
+	if (ext)
+		rhashtable_remove_fast(&t->ext_ht, &m->ext_node,
+				       napt_ext_params);
+	else
+		rhashtable_remove_fast(&t->int_ht, &m->int_node,
+				       napt_int_params);
+}
+
+/*
+ * Look at up to @budget sessions from where @iter stands and unlink the
+ * expired ones (all of them when @all). Returns true when the walk has
+ * reached the end. Process context; the iterator may sleep between
+ * sessions.
+ */
+static bool napt_sweep(struct napt_net *nn, struct rhashtable_iter *iter,
+		       bool all, unsigned int budget)
+{
+	struct napt_tables *t = &nn->tables;
+	struct napt_session *s;
+	unsigned int n = 0;
+	bool done = false;
+
+	rhashtable_walk_start(iter);
+	while (n++ < budget) {
+		s = rhashtable_walk_next(iter);
+		if (IS_ERR(s)) {
+			if (PTR_ERR(s) == -EAGAIN)
+				continue;	/* resized: rewound */
+			done = true;
+			break;
+		}
+		if (!s) {
+			done = true;
+			break;
+		}
+		if (!all && napt_session_alive(s))
+			continue;
+		spin_lock_bh(&t->lock);
+		/* Packets may have refreshed it, or a flush unlinked it. */
+		if (!(atomic_read(&s->tcp) & NAPT_SESS_DEAD) &&
+		    (all || !napt_session_alive(s)))
+			napt_session_unlink(nn, s, !all);
+		spin_unlock_bh(&t->lock);
+		if (!(n % 256)) {
+			rhashtable_walk_stop(iter);
+			cond_resched();
+			rhashtable_walk_start(iter);
+		}
+	}
+	rhashtable_walk_stop(iter);
+	return done;
+}
+
+/*
+ * Reclaim expired sessions (and mappings with them) a slice at a time, so
+ * that the cost never lands on the packet path and never grows with the
+ * table in one go. A full pass over a small table takes one run.
+ */
+static void napt_gc_work(struct work_struct *work)
+{
+	struct napt_tables *t = container_of(to_delayed_work(work),
+					     struct napt_tables, gc_work);
+	struct napt_net *nn = container_of(t, struct napt_net, tables);
+	unsigned long delay = NAPT_GC_SLICE;
+
+	if (!t->gc_walking) {
+		rhashtable_walk_enter(&t->sess_hlt.ht, &t->gc_iter);
+		t->gc_walking = true;
+	}
+	if (napt_sweep(nn, &t->gc_iter, false, NAPT_GC_BUDGET)) {
+		rhashtable_walk_exit(&t->gc_iter);
+		t->gc_walking = false;
+		delay = NAPT_GC_PERIOD;
+	}
+	queue_delayed_work(system_power_efficient_wq, &t->gc_work, delay);
+}
+
+void napt_gc_start(struct napt_net *nn)
+{
+	queue_delayed_work(system_power_efficient_wq, &nn->tables.gc_work,
+			   NAPT_GC_PERIOD);
+}
+
+void napt_gc_stop(struct napt_net *nn)
+{
+	struct napt_tables *t = &nn->tables;
+
+	cancel_delayed_work_sync(&t->gc_work);
+	if (t->gc_walking) {
+		rhashtable_walk_exit(&t->gc_iter);
+		t->gc_walking = false;
+	}
+}
+
+/* Unlink every dynamic mapping and session. Process context. */
+void napt_tables_flush(struct napt_net *nn)
+{
+	struct rhashtable_iter iter;
+
+	rhashtable_walk_enter(&nn->tables.sess_hlt.ht, &iter);
+	while (!napt_sweep(nn, &iter, true, UINT_MAX))
+		cond_resched();
+	rhashtable_walk_exit(&iter);
+}
+
+static void napt_free_session(void *ptr, void *arg)
+{
+	kmem_cache_free(napt_session_cache, ptr);
+}
+
+static void napt_free_dynamic(void *ptr, void *arg)
+{
+	struct napt_mapping *m = ptr;
+
+	if (!napt_mapping_is_static(m))
+		kmem_cache_free(napt_mapping_cache, m);
+}
+
+static void napt_free_host(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/*
+ * Free everything at once. Only when no reader is left: the hooks are
+ * unregistered (and synchronized) and expiry is stopped. Static mappings
+ * belong to their forwards and are freed with them.
+ */
+void napt_tables_destroy(struct napt_tables *t)
+{
+	rhltable_free_and_destroy(&t->sess_hlt, napt_free_session, NULL);
+	rhashtable_destroy(&t->ext_ht);
+	rhashtable_free_and_destroy(&t->int_ht, napt_free_dynamic, NULL);
+	rhashtable_free_and_destroy(&t->host_ht, napt_free_host, NULL);
+}
