@@ -50,8 +50,13 @@ int forward_parse_add(int argc, char **argv, struct napt_forward *fwd)
 	if (parse_endpoint(argv[1], &fwd->int_addr, &fwd->int_ports,
 			   &fwd->has_int_port))
 		return -1;
+	/*
+	 * ADDR:PORT after an external range means the whole range goes to
+	 * that one port; ADDR alone keeps the external ports, one to one.
+	 */
 	colon = strchr(argv[1], ':');
-	fwd->has_int_port_max = colon && strchr(colon, '-');
+	fwd->has_int_port_max = colon &&
+				(strchr(colon, '-') || fwd->ext.max != fwd->ext.min);
 
 	for (int i = 2; i < argc; i++) {
 		if (word_is(argv[i], "proto")) {

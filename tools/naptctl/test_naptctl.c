@@ -463,9 +463,11 @@ static void test_forward_grammar(void)
 
 	PARSE_OK(fwd_add("8080 192.168.10.2", &f));
 	CHECK(!f.has_int_port);
+	/* a range onto a single internal port */
 	PARSE_OK(fwd_add("8000-8010 10.0.0.2:9000", &f));
 	CHECK(f.ext.min == 8000 && f.ext.max == 8010 && f.has_int_port &&
-	      !f.has_int_port_max && f.int_ports.min == 9000);
+	      f.has_int_port_max && f.int_ports.min == 9000 &&
+	      f.int_ports.max == 9000);
 	PARSE_OK(fwd_add("8000-8010 10.0.0.2:9000-9010", &f));
 	CHECK(f.has_int_port_max && f.int_ports.max == 9010);
 	PARSE_OK(fwd_add("8000-8010 10.0.0.2:9000-9000", &f));
