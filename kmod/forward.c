@@ -21,7 +21,6 @@
 #include <linux/inetdevice.h>
 #include <linux/vmalloc.h>
 #include "napt.h"
-#include "compat.h"
 
 /*
  * A forward with its static mappings filled in, not yet anywhere. The
@@ -166,11 +165,8 @@ static int napt_forwards_check(struct napt_forward **v, unsigned int n,
 		     v[j]->int_min <= v[i]->int_max; j++) {
 			if (!(v[i]->protos & v[j]->protos))
 				continue;
-			NAPT_ERR_FMT(extack,
-				     "internal endpoint already forwarded",
-				     "%pI4:%u is already forwarded from port %u",
-				     &v[j]->int_addr, v[j]->int_min,
-				     v[i]->ext_min);
+			NL_SET_ERR_MSG(extack,
+				       "internal endpoint already forwarded");
 			return -EEXIST;
 		}
 	}
@@ -182,10 +178,7 @@ static int napt_forwards_check(struct napt_forward **v, unsigned int n,
 			    !napt_ranges_meet(v[i]->ext_min, v[i]->ext_max,
 					      v[j]->ext_min, v[j]->ext_max))
 				continue;
-			NAPT_ERR_FMT(extack,
-				     "external port already forwarded",
-				     "port %u is already forwarded (from %u)",
-				     v[j]->ext_min, v[i]->ext_min);
+			NL_SET_ERR_MSG(extack, "external port already forwarded");
 			return -EEXIST;
 		}
 	}
@@ -204,12 +197,6 @@ struct napt_commit {
 	struct napt_step *steps;
 	unsigned int nsteps;
 };
-
-/* Used by messages that only kernels from 6.2 on format. */
-static __maybe_unused const char *napt_proto_name(u8 proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : "udp";
-}
 
 /*
  * Who holds @m's key in one table now, and may @m take it? Only from a
@@ -233,18 +220,11 @@ static int napt_commit_owner(struct napt_tables *t, struct napt_mapping *m,
 		return -EEXIST;
 	}
 	if (ext)
-		NAPT_ERR_FMT(extack,
-			     "external port is held by a live dynamic mapping",
-			     "port %u/%s is held by a dynamic mapping of %pI4:%u",
-			     ntohs(m->ekey.port), napt_proto_name(m->ekey.proto),
-			     &cur->ikey.addr, ntohs(cur->ikey.port));
+		NL_SET_ERR_MSG(extack,
+			       "external port is held by a live dynamic mapping; flush mappings or let it expire");
 	else
-		NAPT_ERR_FMT(extack,
-			     "internal endpoint has a live dynamic mapping",
-			     "%pI4:%u/%s has a live dynamic mapping (port %u)",
-			     &m->ikey.addr, ntohs(m->ikey.port),
-			     napt_proto_name(m->ekey.proto),
-			     ntohs(cur->ekey.port));
+		NL_SET_ERR_MSG(extack,
+			       "internal endpoint has a live dynamic mapping; flush mappings or let it expire");
 	return -EBUSY;
 }
 

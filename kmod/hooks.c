@@ -352,8 +352,8 @@ static const struct nf_hook_ops napt_nf_ops[] = {
  * insmod resolves no dependencies. symbol_get() also pins it while napt is
  * loaded.
  */
-static typeof(&nf_defrag_ipv4_enable) napt_defrag_enable;
-static typeof(&nf_defrag_ipv4_disable) napt_defrag_disable;
+static int (*napt_defrag_enable)(struct net *net);
+static void (*napt_defrag_disable)(struct net *net);
 
 int napt_defrag_get(void)
 {

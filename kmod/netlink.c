@@ -11,7 +11,6 @@
 #include <net/ip.h>
 #include <linux/inetdevice.h>
 #include "napt.h"
-#include "compat.h"
 
 static struct genl_family napt_genl_family;
 
@@ -320,13 +319,18 @@ struct napt_map_dump {
 static int napt_nl_mapping_start(struct netlink_callback *cb)
 {
 	struct napt_net *nn = napt_pernet(sock_net(cb->skb->sk));
-	struct nlattr *filter = napt_dump_attrs(cb)[NAPT_A_MAPPING];
 	struct nlattr *tb[NAPT_MAP_A_MAX + 1] = {};
+	struct nlattr *attrs[NAPT_A_MAX + 1];
 	struct napt_map_dump *d;
 	int err;
 
-	if (filter) {
-		err = nla_parse_nested(tb, NAPT_MAP_A_MAX, filter,
+	/* Validated by the core already; parsed here the same on all kernels. */
+	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, attrs, NAPT_A_MAX,
+			  napt_mapping_get_policy, cb->extack);
+	if (err)
+		return err;
+	if (attrs[NAPT_A_MAPPING]) {
+		err = nla_parse_nested(tb, NAPT_MAP_A_MAX, attrs[NAPT_A_MAPPING],
 				       napt_map_filter_policy, cb->extack);
 		if (err)
 			return err;
@@ -785,9 +789,9 @@ static int napt_nl_restore(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	napt_cfg_defaults(cfg);
 	err = napt_nl_settings(nn, info->attrs, cfg, &any, info->extack);
-	if (!err && info->attrs[NAPT_A_WAN_IFNAME])
+	if (!err && info->attrs[NAPT_A_WAN_IFNAME]) {
 		err = napt_nl_wan(info->attrs, cfg, info->extack);
-	else if (!err && info->attrs[NAPT_A_WAN_ADDR]) {
+	} else if (!err && info->attrs[NAPT_A_WAN_ADDR]) {
 		NL_SET_ERR_MSG(info->extack, "a WAN address needs a WAN device");
 		err = -EINVAL;
 	}

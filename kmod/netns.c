@@ -17,7 +17,6 @@
 #include <net/ip.h>
 #include <net/net_namespace.h>
 #include "napt.h"
-#include "compat.h"
 
 void napt_cfg_defaults(struct napt_cfg *cfg)
 {
@@ -71,10 +70,8 @@ int napt_cfg_check_ports(struct napt_net *nn, u16 lo, u16 hi,
 	}
 	inet_get_local_port_range(nn->net, &llo, &lhi);
 	if (lo <= lhi && hi >= llo) {
-		NAPT_ERR_FMT(extack,
-			     "port range overlaps net.ipv4.ip_local_port_range",
-			     "port range %u-%u overlaps net.ipv4.ip_local_port_range %d-%d",
-			     lo, hi, llo, lhi);
+		NL_SET_ERR_MSG(extack,
+			       "port range overlaps net.ipv4.ip_local_port_range");
 		return -EINVAL;
 	}
 	return 0;

@@ -45,7 +45,7 @@
 
 /* Limits of the settings above. */
 #define NAPT_TIMEOUT_MAX		604800	/* seconds, one week */
-#define NAPT_MAX_MAPPINGS_LIMIT		(1U << 24)
+#define NAPT_MAX_MAPPINGS_LIMIT		16777216
 #define NAPT_DESCR_MAX			64	/* bytes, with the NUL */
 /* Static mappings (forward ports x protocols) per instance. */
 #define NAPT_MAX_STATIC			65536
@@ -67,6 +67,7 @@ enum napt_filtering {
 	NAPT_FILTER_APDF,
 	__NAPT_FILTER_MAX
 };
+
 #define NAPT_FILTER_MAX (__NAPT_FILTER_MAX - 1)
 
 /**
@@ -143,6 +144,7 @@ enum napt_cmd {
 	NAPT_CMD_RESTORE,
 	__NAPT_CMD_MAX
 };
+
 #define NAPT_CMD_MAX (__NAPT_CMD_MAX - 1)
 
 /**
@@ -201,6 +203,7 @@ enum napt_attr {
 	NAPT_A_STATS,
 	__NAPT_A_MAX
 };
+
 #define NAPT_A_MAX (__NAPT_A_MAX - 1)
 
 /**
@@ -234,6 +237,7 @@ enum napt_mapping_attr {
 	NAPT_MAP_A_EXPIRES_MS,
 	__NAPT_MAP_A_MAX
 };
+
 #define NAPT_MAP_A_MAX (__NAPT_MAP_A_MAX - 1)
 
 /**
@@ -273,6 +277,7 @@ enum napt_forward_attr {
 	NAPT_FWD_A_HITS,
 	__NAPT_FWD_A_MAX
 };
+
 #define NAPT_FWD_A_MAX (__NAPT_FWD_A_MAX - 1)
 
 /**
@@ -323,6 +328,7 @@ enum napt_stats_attr {
 	NAPT_STATS_A_FORWARD_HITS,
 	__NAPT_STATS_A_MAX
 };
+
 #define NAPT_STATS_A_MAX (__NAPT_STATS_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_NAPT_H */
