@@ -79,6 +79,7 @@ module: need-kdir
 # build/<release>/kmod/napt.ko in the guest).
 modules modules-matrix:
 	@set -e; for k in $(KERNELS); do \
+		if [ $$k = debug ]; then tools/debug-kernel; fi; \
 		rel=$$(tools/kver release $$k); kdir=$$(tools/kver kdir $$k); \
 		out=build/$$rel; mkdir -p $$out; \
 		printf '%s\n' $(MODULE_SOURCES) | cpio -pdmu --quiet $$out; \

@@ -91,7 +91,15 @@ void napt_session_update(const struct napt_cfg *cfg, struct napt_mapping *m,
 	expires = jiffies + napt_session_timeout(cfg, proto, st);
 	if (READ_ONCE(s->expires) != expires)
 		WRITE_ONCE(s->expires, expires);
-	if (time_after(expires, READ_ONCE(m->expires)))
+	/*
+	 * The mapping lives as long as its longest-lived session. With one
+	 * session (most mappings) that is exactly the session's expiry, so
+	 * a closing connection shortens it too; with several it is the
+	 * latest seen, which may outlast a session that closed since, until
+	 * expiry reclaims that one.
+	 */
+	if (READ_ONCE(m->nsessions) == 1 ||
+	    time_after(expires, READ_ONCE(m->expires)))
 		WRITE_ONCE(m->expires, expires);
 }
 
