@@ -86,7 +86,7 @@ static struct napt_mapping *napt_snat(struct napt_net *nn,
 	if (m) {
 		if (napt_mapping_is_static(m))
 			return m;
-		s = napt_session_lookup(&nn->tables, m, p->daddr, rport, NULL);
+		s = napt_session_lookup(&nn->tables, m, p->daddr, rport);
 		if (!s) {
 			s = napt_session_create(nn, m, p->daddr, rport);
 			/* Gone meanwhile: make a new one below. */
@@ -128,7 +128,6 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 		     __be32 raddr, __be16 rport)
 {
 	struct napt_session *s;
-	bool addr_alive;
 
 	if (napt_mapping_is_static(m)) {
 		if (!napt_forward_admits(m->fwd, raddr)) {
@@ -140,7 +139,7 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 		return 0;
 	}
 
-	s = napt_session_lookup(&nn->tables, m, raddr, rport, &addr_alive);
+	s = napt_session_lookup(&nn->tables, m, raddr, rport);
 	if (!s || !napt_session_alive(s)) {
 		bool admit;
 
@@ -153,7 +152,7 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 			admit = true;
 			break;
 		case NAPT_FILTER_ADF:
-			admit = addr_alive;
+			admit = napt_peer_known(&nn->tables, m, raddr);
 			break;
 		default:
 			admit = false;

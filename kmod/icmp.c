@@ -22,7 +22,7 @@ static bool napt_icmp_session_ok(struct napt_net *nn,
 				 __be16 rport)
 {
 	return napt_mapping_is_static(m) ||
-	       napt_session_lookup(&nn->tables, m, raddr, rport, NULL);
+	       napt_session_lookup(&nn->tables, m, raddr, rport);
 }
 
 /*

@@ -23,6 +23,7 @@
 unsigned int napt_net_id __read_mostly;
 struct kmem_cache *napt_mapping_cache __read_mostly;
 struct kmem_cache *napt_session_cache __read_mostly;
+struct kmem_cache *napt_peer_cache __read_mostly;
 
 static int __init napt_init(void)
 {
@@ -40,6 +41,9 @@ static int __init napt_init(void)
 	napt_session_cache = KMEM_CACHE(napt_session, 0);
 	if (!napt_session_cache)
 		goto err_session_cache;
+	napt_peer_cache = KMEM_CACHE(napt_peer, 0);
+	if (!napt_peer_cache)
+		goto err_peer_cache;
 
 	err = register_pernet_subsys(&napt_net_ops);
 	if (err)
@@ -60,6 +64,8 @@ err_notifiers:
 	unregister_pernet_subsys(&napt_net_ops);
 err_pernet:
 	rcu_barrier();
+	kmem_cache_destroy(napt_peer_cache);
+err_peer_cache:
 	kmem_cache_destroy(napt_session_cache);
 err_session_cache:
 	kmem_cache_destroy(napt_mapping_cache);
@@ -75,6 +81,7 @@ static void __exit napt_exit(void)
 	unregister_pernet_subsys(&napt_net_ops);
 	/* Objects freed through call_rcu() need these caches and this code. */
 	rcu_barrier();
+	kmem_cache_destroy(napt_peer_cache);
 	kmem_cache_destroy(napt_session_cache);
 	kmem_cache_destroy(napt_mapping_cache);
 	napt_defrag_put();

@@ -160,17 +160,31 @@ static inline bool napt_mapping_is_static(const struct napt_mapping *m)
 #define NAPT_SESS_DEAD		BIT(31)	/* unlinked, under tables->lock */
 
 /*
- * A session: one dynamic mapping talking to one remote Y:y. Hashed by
- * (mapping, Y) in an rhltable, so that address-dependent filtering is one
- * lookup; the remote port is compared in the (short) list.
+ * A session: one dynamic mapping talking to one remote Y:y, hashed by all
+ * three. Keys are zeroed before they are filled (padding is key too).
  */
 struct napt_session {
-	struct rhlist_head node;	/* tables->sess_hlt */
-	const struct napt_mapping *m;	/* key, with raddr */
+	struct rhash_head node;		/* tables->sess_ht */
+	const struct napt_mapping *m;	/* key: m, raddr, rport, pad */
 	__be32 raddr;
 	__be16 rport;
-	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
+	u16 pad;
 	atomic_t tcp;			/* NAPT_TCP_* */
+	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
+	struct rcu_head rcu;
+};
+
+/*
+ * A remote address a dynamic mapping has sessions with, however many of
+ * its ports: address-dependent filtering asks for it in one lookup,
+ * whatever the number of sessions (a peer sending from many ports cannot
+ * make anything longer to walk).
+ */
+struct napt_peer {
+	struct rhash_head node;		/* tables->peer_ht */
+	const struct napt_mapping *m;	/* key: m, raddr */
+	__be32 raddr;
+	u32 nsessions;			/* under tables->lock */
 	struct rcu_head rcu;
 };
 
@@ -186,7 +200,8 @@ struct napt_tables {
 	spinlock_t lock;		/* every writer; BH-safe */
 	struct rhashtable int_ht;	/* mappings by napt_int_key */
 	struct rhashtable ext_ht;	/* mappings by napt_ext_key */
-	struct rhltable sess_hlt;	/* sessions by (mapping, raddr) */
+	struct rhashtable sess_ht;	/* sessions by (mapping, raddr, rport) */
+	struct rhashtable peer_ht;	/* peers by (mapping, raddr) */
 	struct rhashtable host_ht;	/* hosts by address */
 	u32 nmappings;			/* dynamic; under lock */
 	u32 nsessions;			/* under lock */
@@ -239,6 +254,7 @@ struct napt_net {
 /* main.c */
 extern unsigned int napt_net_id;
 extern struct kmem_cache *napt_mapping_cache, *napt_session_cache;
+extern struct kmem_cache *napt_peer_cache;
 
 static inline struct napt_net *napt_pernet(const struct net *net)
 {
@@ -271,8 +287,9 @@ struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 					     const struct napt_ext_key *k);
 struct napt_session *napt_session_lookup(struct napt_tables *t,
 					 const struct napt_mapping *m,
-					 __be32 raddr, __be16 rport,
-					 bool *addr_known);
+					 __be32 raddr, __be16 rport);
+bool napt_peer_known(struct napt_tables *t, const struct napt_mapping *m,
+		     __be32 raddr);
 struct napt_mapping *napt_flow_create(struct napt_net *nn,
 				      const struct napt_cfg *cfg,
 				      const struct napt_int_key *ik,

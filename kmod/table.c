@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tables of one instance: mappings by internal and by external key,
- * sessions by (mapping, remote address), and hosts (for max-per-host).
+ * sessions by (mapping, remote address, remote port), peers by (mapping,
+ * remote address) for address-dependent filtering, and hosts (for
+ * max-per-host). Every lookup is one hash probe; nothing walks a list
+ * whose length a remote host controls.
  *
  * Lookups are lockless under RCU from any context. Every writer takes
  * tables->lock with BH disabled; objects are unlinked under it and freed
@@ -9,8 +12,9 @@
  * - a dynamic mapping is in int_ht and ext_ht, and has nsessions >= 1,
  *   from its creation (with its first session) to its removal (with its
  *   last); nsessions == 0 marks a mapping that is gone;
- * - a session is in sess_hlt and counted in its mapping until it is
- *   marked NAPT_SESS_DEAD and unlinked;
+ * - a session is in sess_ht and counted in its mapping and in its peer
+ *   until it is marked NAPT_SESS_DEAD and unlinked; a peer is removed
+ *   with its last session;
  * - a host's nmappings counts the dynamic mappings of its address; the
  *   host is removed when that reaches zero.
  */
@@ -61,8 +65,15 @@ static const struct rhashtable_params napt_ext_params = {
 	.automatic_shrinking = true,
 };
 
-/* The session key is (m, raddr): the first 12 bytes from m on. */
+/* Lookup keys, laid out as the objects' key fields are. */
 struct napt_sess_key {
+	const struct napt_mapping *m;
+	__be32 raddr;
+	__be16 rport;
+	u16 pad;
+};
+
+struct napt_peer_key {
 	const struct napt_mapping *m;
 	__be32 raddr;
 };
@@ -70,8 +81,17 @@ struct napt_sess_key {
 static const struct rhashtable_params napt_sess_params = {
 	.head_offset = offsetof(struct napt_session, node),
 	.key_offset = offsetof(struct napt_session, m),
-	.key_len = offsetofend(struct napt_session, raddr) -
+	.key_len = offsetofend(struct napt_session, pad) -
 		   offsetof(struct napt_session, m),
+	.hashfn = napt_hashfn,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params napt_peer_params = {
+	.head_offset = offsetof(struct napt_peer, node),
+	.key_offset = offsetof(struct napt_peer, m),
+	.key_len = offsetofend(struct napt_peer, raddr) -
+		   offsetof(struct napt_peer, m),
 	.hashfn = napt_hashfn,
 	.automatic_shrinking = true,
 };
@@ -90,9 +110,12 @@ int napt_tables_init(struct napt_tables *t)
 {
 	int err;
 
-	BUILD_BUG_ON(offsetof(struct napt_sess_key, raddr) !=
-		     offsetof(struct napt_session, raddr) -
+	BUILD_BUG_ON(offsetof(struct napt_sess_key, pad) !=
+		     offsetof(struct napt_session, pad) -
 		     offsetof(struct napt_session, m));
+	BUILD_BUG_ON(offsetof(struct napt_peer_key, raddr) !=
+		     offsetof(struct napt_peer, raddr) -
+		     offsetof(struct napt_peer, m));
 
 	spin_lock_init(&t->lock);
 	INIT_DELAYED_WORK(&t->gc_work, napt_gc_work);
@@ -102,16 +125,21 @@ int napt_tables_init(struct napt_tables *t)
 	err = rhashtable_init(&t->ext_ht, &napt_ext_params);
 	if (err)
 		goto err_ext;
-	err = rhltable_init(&t->sess_hlt, &napt_sess_params);
+	err = rhashtable_init(&t->sess_ht, &napt_sess_params);
 	if (err)
 		goto err_sess;
+	err = rhashtable_init(&t->peer_ht, &napt_peer_params);
+	if (err)
+		goto err_peer;
 	err = rhashtable_init(&t->host_ht, &napt_host_params);
 	if (err)
 		goto err_host;
 	return 0;
 
 err_host:
-	rhltable_destroy(&t->sess_hlt);
+	rhashtable_destroy(&t->peer_ht);
+err_peer:
+	rhashtable_destroy(&t->sess_ht);
 err_sess:
 	rhashtable_destroy(&t->ext_ht);
 err_ext:
@@ -133,38 +161,39 @@ struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 
 /*
  * The session of @m with remote @raddr:@rport, live or expired (the caller
- * decides what an expired one is worth), or NULL. *@addr_alive tells
- * whether any live session of @m talks to @raddr. The walk is over the
- * sessions of one mapping with one remote address. Caller holds RCU.
+ * decides what an expired one is worth), or NULL. Caller holds RCU.
  */
 struct napt_session *napt_session_lookup(struct napt_tables *t,
 					 const struct napt_mapping *m,
-					 __be32 raddr, __be16 rport,
-					 bool *addr_alive)
+					 __be32 raddr, __be16 rport)
 {
-	struct napt_sess_key key = { .m = m, .raddr = raddr };
-	struct napt_session *s, *found = NULL;
-	struct rhlist_head *list, *pos;
-	bool alive = false;
+	struct napt_sess_key key = { .m = m, .raddr = raddr, .rport = rport };
 
-	list = rhltable_lookup(&t->sess_hlt, &key, napt_sess_params);
-	rhl_for_each_entry_rcu(s, pos, list, node) {
-		if (s->rport == rport)
-			found = s;
-		if (!alive && napt_session_alive(s))
-			alive = true;
-		if (found && alive)
-			break;
-	}
-	if (addr_alive)
-		*addr_alive = alive;
-	return found;
+	return rhashtable_lookup(&t->sess_ht, &key, napt_sess_params);
+}
+
+/*
+ * Has @m sessions with @raddr (any port)? Expired ones count until
+ * expiry reclaims them, about a second later. Caller holds RCU.
+ */
+bool napt_peer_known(struct napt_tables *t, const struct napt_mapping *m,
+		     __be32 raddr)
+{
+	struct napt_peer_key key = { .m = m, .raddr = raddr };
+
+	return rhashtable_lookup(&t->peer_ht, &key, napt_peer_params);
 }
 
 static void napt_session_free_rcu(struct rcu_head *head)
 {
 	kmem_cache_free(napt_session_cache,
 			container_of(head, struct napt_session, rcu));
+}
+
+static void napt_peer_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(napt_peer_cache,
+			container_of(head, struct napt_peer, rcu));
 }
 
 static void napt_mapping_free_rcu(struct rcu_head *head)
@@ -238,6 +267,46 @@ static int napt_host_get(struct napt_tables *t, const struct napt_cfg *cfg,
 	return 0;
 }
 
+/* Count one more session of @m with @raddr in its peer, made if new. */
+static int napt_peer_get(struct napt_tables *t, const struct napt_mapping *m,
+			 __be32 raddr)
+{
+	struct napt_peer_key key = { .m = m, .raddr = raddr };
+	struct napt_peer *p;
+
+	lockdep_assert_held(&t->lock);
+	p = rhashtable_lookup(&t->peer_ht, &key, napt_peer_params);
+	if (p) {
+		p->nsessions++;
+		return 0;
+	}
+	p = kmem_cache_alloc(napt_peer_cache, GFP_ATOMIC);
+	if (!p)
+		return -ENOMEM;
+	p->m = m;
+	p->raddr = raddr;
+	p->nsessions = 1;
+	if (rhashtable_insert_fast(&t->peer_ht, &p->node, napt_peer_params)) {
+		kmem_cache_free(napt_peer_cache, p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void napt_peer_put(struct napt_tables *t, const struct napt_mapping *m,
+			  __be32 raddr)
+{
+	struct napt_peer_key key = { .m = m, .raddr = raddr };
+	struct napt_peer *p;
+
+	lockdep_assert_held(&t->lock);
+	p = rhashtable_lookup(&t->peer_ht, &key, napt_peer_params);
+	if (WARN_ON_ONCE(!p) || --p->nsessions)
+		return;
+	rhashtable_remove_fast(&t->peer_ht, &p->node, napt_peer_params);
+	call_rcu(&p->rcu, napt_peer_free_rcu);
+}
+
 /* Insert @s, already counted nowhere, under @m. */
 static int napt_session_link(struct napt_tables *t, struct napt_mapping *m,
 			     struct napt_session *s)
@@ -245,9 +314,14 @@ static int napt_session_link(struct napt_tables *t, struct napt_mapping *m,
 	int err;
 
 	lockdep_assert_held(&t->lock);
-	err = rhltable_insert(&t->sess_hlt, &s->node, napt_sess_params);
+	err = napt_peer_get(t, m, s->raddr);
 	if (err)
 		return err;
+	err = rhashtable_insert_fast(&t->sess_ht, &s->node, napt_sess_params);
+	if (err) {
+		napt_peer_put(t, m, s->raddr);
+		return err;
+	}
 	WRITE_ONCE(m->nsessions, m->nsessions + 1);
 	t->nsessions++;
 	return 0;
@@ -277,7 +351,8 @@ static void napt_session_unlink(struct napt_net *nn, struct napt_session *s,
 
 	lockdep_assert_held(&t->lock);
 	atomic_or(NAPT_SESS_DEAD, &s->tcp);
-	rhltable_remove(&t->sess_hlt, &s->node, napt_sess_params);
+	rhashtable_remove_fast(&t->sess_ht, &s->node, napt_sess_params);
+	napt_peer_put(t, m, s->raddr);
 	t->nsessions--;
 	call_rcu(&s->rcu, napt_session_free_rcu);
 	WRITE_ONCE(m->nsessions, m->nsessions - 1);
@@ -308,7 +383,7 @@ struct napt_session *napt_session_create(struct napt_net *nn,
 		err = -ENOENT;
 		goto err_unlock;
 	}
-	other = napt_session_lookup(t, m, raddr, rport, NULL);
+	other = napt_session_lookup(t, m, raddr, rport);
 	if (other && !(atomic_read(&other->tcp) & NAPT_SESS_DEAD)) {
 		spin_unlock_bh(&t->lock);
 		kmem_cache_free(napt_session_cache, s);
@@ -369,7 +444,7 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 			*sp = NULL;
 			return other;
 		}
-		s = napt_session_lookup(t, other, raddr, rport, NULL);
+		s = napt_session_lookup(t, other, raddr, rport);
 		if (!s)
 			s = napt_session_create(nn, other, raddr, rport);
 		if (IS_ERR(s))
@@ -523,7 +598,7 @@ static void napt_gc_work(struct work_struct *work)
 	unsigned long delay = NAPT_GC_SLICE;
 
 	if (!t->gc_walking) {
-		rhashtable_walk_enter(&t->sess_hlt.ht, &t->gc_iter);
+		rhashtable_walk_enter(&t->sess_ht, &t->gc_iter);
 		t->gc_walking = true;
 	}
 	if (napt_sweep(nn, &t->gc_iter, false, NAPT_GC_BUDGET)) {
@@ -556,7 +631,7 @@ void napt_tables_flush(struct napt_net *nn)
 {
 	struct rhashtable_iter iter;
 
-	rhashtable_walk_enter(&nn->tables.sess_hlt.ht, &iter);
+	rhashtable_walk_enter(&nn->tables.sess_ht, &iter);
 	while (!napt_sweep(nn, &iter, true, UINT_MAX))
 		cond_resched();
 	rhashtable_walk_exit(&iter);
@@ -565,6 +640,11 @@ void napt_tables_flush(struct napt_net *nn)
 static void napt_free_session(void *ptr, void *arg)
 {
 	kmem_cache_free(napt_session_cache, ptr);
+}
+
+static void napt_free_peer(void *ptr, void *arg)
+{
+	kmem_cache_free(napt_peer_cache, ptr);
 }
 
 static void napt_free_dynamic(void *ptr, void *arg)
@@ -587,7 +667,8 @@ static void napt_free_host(void *ptr, void *arg)
  */
 void napt_tables_destroy(struct napt_tables *t)
 {
-	rhltable_free_and_destroy(&t->sess_hlt, napt_free_session, NULL);
+	rhashtable_free_and_destroy(&t->sess_ht, napt_free_session, NULL);
+	rhashtable_free_and_destroy(&t->peer_ht, napt_free_peer, NULL);
 	rhashtable_destroy(&t->ext_ht);
 	rhashtable_free_and_destroy(&t->int_ht, napt_free_dynamic, NULL);
 	rhashtable_free_and_destroy(&t->host_ht, napt_free_host, NULL);
