@@ -15,6 +15,8 @@ VERSION := 0.1.0
 #   make test             build all, boot each kernel of the matrix (or KVER)
 #                         in qemu, run every selftest; TESTS="a.sh b" for some
 #   make demo             the two NAPT examples of the seed articles, live in the VM
+#   make bench            napt against nf_nat and plain forwarding, one VM boot;
+#                         writes tools/bench/results.md and rates.png
 #   make check            checkpatch, sparse, naptctl's -Wall -Wextra build and tests
 #   make install          napt.ko to /lib/modules/<KDIR's release>/extra + depmod,
 #                         naptctl to PREFIX/sbin (DESTDIR, PREFIX honoured)
@@ -29,6 +31,9 @@ KVER ?= $(KERNEL)
 TESTS ?=
 # The demo boots one kernel: KVER's, else the matrix's first.
 DEMO_KVER ?= $(firstword $(KVER) $(MATRIX))
+# So does the benchmark; BENCH_REPS repetitions of every point.
+BENCH_KVER ?= $(firstword $(KVER) $(MATRIX))
+BENCH_REPS ?= 3
 # The guest's time limit per kernel, seconds.
 VM_TIMEOUT ?= 1500
 PREFIX ?= /usr/local
@@ -109,6 +114,11 @@ demo:
 	@tools/deps
 	@$(MAKE) --no-print-directory modules naptctl KVER="$(DEMO_KVER)"
 	@tools/vm/run -k $(DEMO_KVER) -t 600 -- tools/demo
+
+bench:
+	@tools/deps
+	@$(MAKE) --no-print-directory modules naptctl KVER="$(BENCH_KVER)"
+	@tools/bench/run -k $(BENCH_KVER) -r $(BENCH_REPS)
 
 check:
 	@$(MAKE) --no-print-directory -k checkpatch sparse check-naptctl check-version
@@ -191,6 +201,6 @@ clean:
 	-$(MAKE) -C tools/naptctl clean
 	-$(MAKE) -C selftests clean
 
-.PHONY: all need-kdir module modules modules-matrix naptctl kselftest \
+.PHONY: all need-kdir module modules modules-matrix naptctl kselftest bench \
 	selftests deps test demo check checkpatch sparse check-naptctl \
 	check-version install clean
