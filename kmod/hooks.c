@@ -86,7 +86,7 @@ static struct napt_mapping *napt_snat(struct napt_net *nn,
 	if (m) {
 		if (napt_mapping_is_static(m))
 			return m;
-		s = napt_session_lookup(&nn->tables, m, p->daddr, rport);
+		s = napt_session_find(&nn->tables, m, p->daddr, rport);
 		if (!s) {
 			s = napt_session_create(nn, m, p->daddr, rport);
 			/* Gone meanwhile: make a new one below. */
@@ -139,7 +139,7 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 		return 0;
 	}
 
-	s = napt_session_lookup(&nn->tables, m, raddr, rport);
+	s = napt_session_find(&nn->tables, m, raddr, rport);
 	if (!s || !napt_session_alive(s)) {
 		bool admit;
 

@@ -140,6 +140,12 @@ struct napt_mapping {
 		u32 in_int;		/* static: holds ikey in int_ht */
 	};
 	unsigned long expires;		/* dynamic: jiffies, latest session's */
+	/*
+	 * Dynamic: the session made last, so that a mapping with one
+	 * session (most of them) finds it without a second hash lookup.
+	 * Set and cleared under tables->lock; read under RCU.
+	 */
+	struct napt_session __rcu *last;
 	struct napt_forward *fwd;
 	struct rcu_head rcu;
 };
@@ -288,6 +294,9 @@ struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 struct napt_session *napt_session_lookup(struct napt_tables *t,
 					 const struct napt_mapping *m,
 					 __be32 raddr, __be16 rport);
+struct napt_session *napt_session_find(struct napt_tables *t,
+				       const struct napt_mapping *m,
+				       __be32 raddr, __be16 rport);
 bool napt_peer_known(struct napt_tables *t, const struct napt_mapping *m,
 		     __be32 raddr);
 struct napt_mapping *napt_flow_create(struct napt_net *nn,

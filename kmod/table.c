@@ -173,6 +173,21 @@ struct napt_session *napt_session_lookup(struct napt_tables *t,
 }
 
 /*
+ * As napt_session_lookup(), trying the session @m made last first: the
+ * packet path's way in.
+ */
+struct napt_session *napt_session_find(struct napt_tables *t,
+				       const struct napt_mapping *m,
+				       __be32 raddr, __be16 rport)
+{
+	struct napt_session *s = rcu_dereference(m->last);
+
+	if (s && s->raddr == raddr && s->rport == rport)
+		return s;
+	return napt_session_lookup(t, m, raddr, rport);
+}
+
+/*
  * Has @m sessions with @raddr (any port)? Expired ones count until
  * expiry reclaims them, about a second later. Caller holds RCU.
  */
@@ -324,6 +339,7 @@ static int napt_session_link(struct napt_tables *t, struct napt_mapping *m,
 	}
 	WRITE_ONCE(m->nsessions, m->nsessions + 1);
 	t->nsessions++;
+	rcu_assign_pointer(m->last, s);
 	return 0;
 }
 
@@ -351,6 +367,8 @@ static void napt_session_unlink(struct napt_net *nn, struct napt_session *s,
 
 	lockdep_assert_held(&t->lock);
 	atomic_or(NAPT_SESS_DEAD, &s->tcp);
+	if (rcu_access_pointer(m->last) == s)
+		RCU_INIT_POINTER(m->last, NULL);
 	rhashtable_remove_fast(&t->sess_ht, &s->node, napt_sess_params);
 	napt_peer_put(t, m, s->raddr);
 	t->nsessions--;
