@@ -70,11 +70,13 @@ static bool napt_may_open_inbound(const struct napt_pkt *p)
 /*
  * The outbound half: the mapping of the packet's source (found, or made
  * with its first session) and the session with its destination, refreshed.
- * Returns the mapping, or an ERR_PTR with the drop counted.
+ * Returns the mapping, or an ERR_PTR with the drop counted, and in @xport
+ * the external port the packet leaves from: the mapping's, but for a
+ * many-to-one forward's the one its remote endpoint came in on.
  */
 static struct napt_mapping *napt_snat(struct napt_net *nn,
 				      const struct napt_cfg *cfg,
-				      const struct napt_pkt *p)
+				      const struct napt_pkt *p, __be16 *xport)
 {
 	__be16 rport = napt_remote_port(p->proto, p->dport);
 	struct napt_session *s = NULL;
@@ -84,8 +86,13 @@ static struct napt_mapping *napt_snat(struct napt_net *nn,
 	napt_int_key_init(&ik, p->proto, p->saddr, p->sport, p->daddr);
 	m = napt_mapping_lookup_int(&nn->tables, &ik);
 	if (m) {
-		if (napt_mapping_is_static(m))
+		if (napt_mapping_is_static(m)) {
+			*xport = napt_forward_many_to_one(m->fwd) ?
+				 napt_reply_port(&nn->tables, cfg, m,
+						 p->daddr, rport) :
+				 m->ekey.port;
 			return m;
+		}
 		s = napt_session_find(&nn->tables, m, p->daddr, rport);
 		if (!s) {
 			s = napt_session_create(nn, m, p->daddr, rport);
@@ -106,10 +113,13 @@ static struct napt_mapping *napt_snat(struct napt_net *nn,
 			napt_stat_inc_nr(nn, napt_create_error(PTR_ERR(m)));
 			return m;
 		}
-		if (!s)		/* a forward's, made meanwhile */
+		if (!s) {	/* a forward's, made meanwhile */
+			*xport = m->ekey.port;
 			return m;
+		}
 	}
 	napt_session_update(cfg, m, s, p->tcpflags, false);
+	*xport = m->ekey.port;
 	return m;
 
 err:
@@ -130,9 +140,18 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 	struct napt_session *s;
 
 	if (napt_mapping_is_static(m)) {
+		int err;
+
 		if (!napt_forward_admits(m->fwd, raddr)) {
 			napt_stat_inc(nn, DROP_FILTERED);
 			return -EPERM;
+		}
+		if (napt_forward_many_to_one(m->fwd)) {
+			err = napt_reply_note(nn, cfg, m, raddr, rport);
+			if (err) {
+				napt_stat_inc_nr(nn, napt_create_error(err));
+				return err;
+			}
 		}
 		this_cpu_inc(*m->fwd->hits);
 		napt_stat_inc(nn, FORWARD_HITS);
@@ -202,17 +221,18 @@ static unsigned int napt_hairpin(struct napt_net *nn,
 				 const struct nf_hook_state *state)
 {
 	struct napt_mapping *src;
+	__be16 xport;
 
-	src = napt_snat(nn, cfg, p);
+	src = napt_snat(nn, cfg, p, &xport);
 	if (IS_ERR(src))
 		return NF_DROP;
-	if (napt_dnat(nn, cfg, p, m, cfg->wan_addr, src->ekey.port))
+	if (napt_dnat(nn, cfg, p, m, cfg->wan_addr, xport))
 		return NF_DROP;
 	if (napt_xlate(skb, p, false, m->ikey.addr, m->ikey.port))
 		return napt_drop(nn, NAPT_STAT_DROP_NOMEM);
 	if (napt_reroute(skb, p->saddr, state))
 		return napt_drop(nn, NAPT_STAT_DROP_UNSUPPORTED);
-	if (napt_xlate(skb, p, true, cfg->wan_addr, src->ekey.port))
+	if (napt_xlate(skb, p, true, cfg->wan_addr, xport))
 		return napt_drop(nn, NAPT_STAT_DROP_NOMEM);
 	napt_stat_inc(nn, HAIRPIN);
 	return NF_ACCEPT;
@@ -294,6 +314,7 @@ static unsigned int napt_postrouting(void *priv, struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 	struct napt_mapping *m;
 	struct napt_pkt p;
+	__be16 xport;
 
 	if (!napt_cfg_active(cfg) || state->out->ifindex != cfg->wan_ifindex)
 		return NF_ACCEPT;
@@ -321,10 +342,10 @@ static unsigned int napt_postrouting(void *priv, struct sk_buff *skb,
 			return napt_drop(nn, NAPT_STAT_DROP_UNSUPPORTED);
 	}
 
-	m = napt_snat(nn, cfg, &p);
+	m = napt_snat(nn, cfg, &p, &xport);
 	if (IS_ERR(m))
 		return NF_DROP;
-	if (napt_xlate(skb, &p, true, cfg->wan_addr, m->ekey.port))
+	if (napt_xlate(skb, &p, true, cfg->wan_addr, xport))
 		return napt_drop(nn, NAPT_STAT_DROP_NOMEM);
 	napt_stat_inc(nn, XLATE_OUT);
 	return NF_ACCEPT;

@@ -209,14 +209,44 @@ struct napt_tables {
 	struct rhashtable sess_ht;	/* sessions by (mapping, raddr, rport) */
 	struct rhashtable peer_ht;	/* peers by (mapping, raddr) */
 	struct rhashtable host_ht;	/* hosts by address */
+	struct rhashtable reply_ht;	/* napt_reply by what the host sees */
 	u32 nmappings;			/* dynamic; under lock */
 	u32 nsessions;			/* under lock */
 	u32 nstatic;			/* static mappings; under lock */
+	u32 nreplies;			/* under lock */
 
 	/* Expiry: deferred work walks the sessions a slice at a time. */
 	struct delayed_work gc_work;
 	struct rhashtable_iter gc_iter;	/* only the gc work uses it */
 	bool gc_walking;
+};
+
+/*
+ * A remote endpoint that came in on one port of a many-to-one forward (a
+ * range of external ports onto one internal port): the internal host's
+ * replies must leave from the port it came in on, not the forward's
+ * first. Keyed by what the internal host sees (its endpoint and the
+ * remote's), so nothing points at a forward: one replaced or deleted
+ * leaves entries that the packet path ignores (port outside the new
+ * range) and expiry reclaims. Linked and unlinked under tables->lock,
+ * read under RCU, freed after a grace period.
+ */
+struct napt_reply_key {
+	__be32 iaddr;
+	__be32 raddr;
+	__be16 iport;
+	__be16 rport;
+	u8 proto;
+	u8 pad[3];
+};
+
+struct napt_reply {
+	struct rhash_head node;		/* tables->reply_ht */
+	struct napt_reply_key key;	/* zeroed first: padding is key */
+	__be16 xport;			/* WRITE_ONCE from packets */
+	bool dead;			/* unlinked; under tables->lock */
+	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
+	struct rcu_head rcu;
 };
 
 /* Forward protocol set. */
@@ -316,6 +346,18 @@ void napt_static_unlink(struct napt_tables *t, struct napt_mapping *m,
 			bool ext);
 int napt_ext_claim(struct napt_tables *t, struct napt_mapping *m);
 void napt_hash_init(void);
+u32 napt_hashfn(const void *data, u32 len, u32 seed);
+
+/* reply.c */
+int napt_reply_init(struct napt_tables *t);
+void napt_reply_destroy(struct napt_tables *t);
+bool napt_forward_many_to_one(const struct napt_forward *f);
+int napt_reply_note(struct napt_net *nn, const struct napt_cfg *cfg,
+		    const struct napt_mapping *m, __be32 raddr, __be16 rport);
+__be16 napt_reply_port(struct napt_tables *t, const struct napt_cfg *cfg,
+		       const struct napt_mapping *m, __be32 raddr,
+		       __be16 rport);
+void napt_reply_sweep(struct napt_tables *t, bool all);
 
 /* port.c */
 int napt_port_alloc(struct napt_tables *t, const struct napt_cfg *cfg,

@@ -3,8 +3,9 @@
  * The tables of one instance: mappings by internal and by external key,
  * sessions by (mapping, remote address, remote port), peers by (mapping,
  * remote address) for address-dependent filtering, and hosts (for
- * max-per-host). Every lookup is one hash probe; nothing walks a list
- * whose length a remote host controls.
+ * max-per-host), and the notes of many-to-one forwards (reply.c). Every
+ * lookup is one hash probe; nothing walks a list whose length a remote
+ * host controls.
  *
  * Lookups are lockless under RCU from any context. Every writer takes
  * tables->lock with BH disabled; objects are unlinked under it and freed
@@ -36,7 +37,7 @@ static hsiphash_key_t napt_hash_secret __read_mostly;
  * a random seed per table (renewed on every rehash); folding it into the
  * module's secret gives each table its own key.
  */
-static u32 napt_hashfn(const void *data, u32 len, u32 seed)
+u32 napt_hashfn(const void *data, u32 len, u32 seed)
 {
 	hsiphash_key_t key = napt_hash_secret;
 
@@ -134,8 +135,13 @@ int napt_tables_init(struct napt_tables *t)
 	err = rhashtable_init(&t->host_ht, &napt_host_params);
 	if (err)
 		goto err_host;
+	err = napt_reply_init(t);
+	if (err)
+		goto err_reply;
 	return 0;
 
+err_reply:
+	rhashtable_destroy(&t->host_ht);
 err_host:
 	rhashtable_destroy(&t->peer_ht);
 err_peer:
@@ -622,6 +628,7 @@ static void napt_gc_work(struct work_struct *work)
 	if (napt_sweep(nn, &t->gc_iter, false, NAPT_GC_BUDGET)) {
 		rhashtable_walk_exit(&t->gc_iter);
 		t->gc_walking = false;
+		napt_reply_sweep(t, false);
 		delay = NAPT_GC_PERIOD;
 	}
 	queue_delayed_work(system_power_efficient_wq, &t->gc_work, delay);
@@ -644,7 +651,10 @@ void napt_gc_stop(struct napt_net *nn)
 	}
 }
 
-/* Unlink every dynamic mapping and session. Process context. */
+/*
+ * Unlink every dynamic mapping and session, and what many-to-one forwards
+ * noted. Process context.
+ */
 void napt_tables_flush(struct napt_net *nn)
 {
 	struct rhashtable_iter iter;
@@ -653,6 +663,7 @@ void napt_tables_flush(struct napt_net *nn)
 	while (!napt_sweep(nn, &iter, true, UINT_MAX))
 		cond_resched();
 	rhashtable_walk_exit(&iter);
+	napt_reply_sweep(&nn->tables, true);
 }
 
 static void napt_free_session(void *ptr, void *arg)
@@ -690,4 +701,5 @@ void napt_tables_destroy(struct napt_tables *t)
 	rhashtable_destroy(&t->ext_ht);
 	rhashtable_free_and_destroy(&t->int_ht, napt_free_dynamic, NULL);
 	rhashtable_free_and_destroy(&t->host_ht, napt_free_host, NULL);
+	napt_reply_destroy(t);
 }
