@@ -34,8 +34,8 @@ DEMO_KVER ?= $(firstword $(KVER) $(MATRIX))
 # So does the benchmark; BENCH_REPS repetitions of every point.
 BENCH_KVER ?= $(firstword $(KVER) $(MATRIX))
 BENCH_REPS ?= 3
-# The guest's time limit per kernel, seconds.
-VM_TIMEOUT ?= 1500
+# The guest's time limit per kernel, seconds (the debug kernel is slower).
+VM_TIMEOUT ?= $(if $(filter debug,$(KERNELS)),5400,1500)
 PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_MOD_DIR ?= extra

@@ -43,6 +43,12 @@ tests=("${tests[@]}")
 [ ${#tests[@]} -gt 0 ] || { echo "Bail out! no tests to run"; exit 1; }
 
 cd "$BASE_DIR/net/napt" || exit 1
+# A debug kernel (KASAN, lockdep, kmemleak; KERNEL=debug) under emulation
+# runs the same tests several times slower: give each test that much more
+# than ./settings does.
+case $(uname -r) in
+*-napt-debug) export kselftest_override_timeout=${NAPT_DEBUG_TIMEOUT:-1200} ;;
+esac
 # napt_kmemleak.sh, run last, judges what leaked from here on.
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo clear >/sys/kernel/debug/kmemleak
