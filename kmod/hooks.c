@@ -239,6 +239,24 @@ static unsigned int napt_hairpin(struct napt_net *nn,
 }
 
 /*
+ * May this LAN packet to W be hairpinned, and so open a mapping for its
+ * source? Not from an address no LAN host can have (W itself, zeronet,
+ * loopback, multicast, broadcast, the router's own), which input
+ * routing would refuse as a martian after this hook; not with IP
+ * options, which input would check after it too (and a hairpin would
+ * carry to the other host): napt sees the packet before either.
+ */
+static bool napt_hairpin_ok(struct net *net, const struct napt_cfg *cfg,
+			    const struct sk_buff *skb, __be32 saddr)
+{
+	if (ip_hdr(skb)->ihl > 5 || saddr == cfg->wan_addr ||
+	    ipv4_is_zeronet(saddr) || ipv4_is_loopback(saddr) ||
+	    ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr))
+		return false;
+	return inet_addr_type(net, saddr) == RTN_UNICAST;
+}
+
+/*
  * Nothing maps this packet to W. Ports napt hands out are napt's: drop and
  * count (behaviour notes, "unmatched inbound"). Anything else is the
  * router's own business, and its firewall's.
@@ -292,8 +310,11 @@ static unsigned int napt_prerouting(void *priv, struct sk_buff *skb,
 	m = napt_mapping_lookup_ext(&nn->tables, &ek);
 	if (!m)
 		return napt_unmatched(nn, cfg, &p);
-	if (hairpin)
+	if (hairpin) {
+		if (!napt_hairpin_ok(state->net, cfg, skb, p.saddr))
+			return napt_drop(nn, NAPT_STAT_DROP_UNSUPPORTED);
 		return napt_hairpin(nn, cfg, skb, &p, m, state);
+	}
 
 	if (napt_dnat(nn, cfg, &p, m, p.saddr,
 		      napt_remote_port(p.proto, p.sport)))
@@ -317,6 +338,13 @@ static unsigned int napt_postrouting(void *priv, struct sk_buff *skb,
 	__be16 xport;
 
 	if (!napt_cfg_active(cfg) || state->out->ifindex != cfg->wan_ifindex)
+		return NF_ACCEPT;
+	/*
+	 * Routed back out of the interface it came in by: not a LAN host's
+	 * packet, so no mapping for it (an Internet host would otherwise
+	 * make mappings at will, and use W as a relay).
+	 */
+	if (skb->skb_iif == cfg->wan_ifindex)
 		return NF_ACCEPT;
 
 	if (iph->saddr == cfg->wan_addr || ipv4_is_zeronet(iph->saddr)) {
