@@ -48,12 +48,34 @@ static enum napt_stat napt_create_error(long err)
 	return NAPT_STAT_DROP_NOMEM;
 }
 
-/* May this outbound packet open a mapping? Not a RST nor an ICMP reply. */
+/*
+ * Could these flags start, or continue (a connection picked up after a
+ * flush), a TCP connection? What nf_conntrack calls valid, less RST: no
+ * SYN with FIN or RST, no segment without SYN or ACK. PSH, ECE and CWR
+ * do not matter.
+ */
+static bool napt_tcp_may_open(u8 flags)
+{
+	flags &= ~(TCPHDR_PSH | TCPHDR_ECE | TCPHDR_CWR | TCPHDR_URG);
+	switch (flags) {
+	case TCPHDR_SYN:
+	case TCPHDR_SYN | TCPHDR_ACK:
+	case TCPHDR_ACK:
+	case TCPHDR_FIN | TCPHDR_ACK:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * May this outbound packet open a mapping? Not a RST, an invalid TCP
+ * segment nor an ICMP reply.
+ */
 static bool napt_may_open(const struct napt_pkt *p)
 {
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		return !(p->tcpflags & TCPHDR_RST);
+		return napt_tcp_may_open(p->tcpflags);
 	case IPPROTO_ICMP:
 		return napt_icmp_is_request(p->icmp_type);
 	}
@@ -64,7 +86,8 @@ static bool napt_may_open(const struct napt_pkt *p)
 static bool napt_may_open_inbound(const struct napt_pkt *p)
 {
 	return p->proto != IPPROTO_TCP ||
-	       (p->tcpflags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
+	       (napt_tcp_may_open(p->tcpflags) &&
+		(p->tcpflags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN);
 }
 
 /*
