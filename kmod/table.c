@@ -654,15 +654,26 @@ void napt_gc_stop(struct napt_net *nn)
 /*
  * Unlink every dynamic mapping and session, and what many-to-one forwards
  * noted. Process context.
+ *
+ * One walk is not enough: napt_sweep() stops the walker every 256
+ * sessions, right after unlinking the one it stands on, and a walker
+ * whose entry is gone resumes by position in its bucket, skipping the
+ * entry that moved into that position. Walk again until nothing is left
+ * (bounded: packets may keep making sessions meanwhile).
  */
 void napt_tables_flush(struct napt_net *nn)
 {
 	struct rhashtable_iter iter;
+	unsigned int pass;
 
-	rhashtable_walk_enter(&nn->tables.sess_ht, &iter);
-	while (!napt_sweep(nn, &iter, true, UINT_MAX))
-		cond_resched();
-	rhashtable_walk_exit(&iter);
+	for (pass = 0; pass < 8; pass++) {
+		rhashtable_walk_enter(&nn->tables.sess_ht, &iter);
+		while (!napt_sweep(nn, &iter, true, UINT_MAX))
+			cond_resched();
+		rhashtable_walk_exit(&iter);
+		if (!atomic_read(&nn->tables.sess_ht.nelems))
+			break;
+	}
 	napt_reply_sweep(&nn->tables, true);
 }
 
