@@ -205,6 +205,16 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 			return -EPERM;
 		}
 		if (!s) {
+			/*
+			 * A session nobody inside asked for: under EIF (and
+			 * ADF, with a spoofed known address) the Internet
+			 * chooses how many. Bound them by max-mappings, the
+			 * instance's cap on state; past it, drop and count.
+			 */
+			if (READ_ONCE(nn->tables.nsessions) >= cfg->max_mappings) {
+				napt_stat_inc(nn, DROP_TABLE_FULL);
+				return -ENOSPC;
+			}
 			s = napt_session_create(nn, m, raddr, rport);
 			if (IS_ERR(s)) {
 				napt_stat_inc_nr(nn,
