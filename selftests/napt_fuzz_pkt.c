@@ -925,7 +925,8 @@ static __u8 pick(struct gen *g, const __u8 *set, unsigned int n)
 	return set[rn(g, n)];
 }
 
-#define PICK(g, a)	pick(g, a, ARRAY_SIZE(a))
+/* @a: an array of __u8, so its size is its length */
+#define PICK(g, a)	pick(g, a, sizeof(a))
 
 static unsigned int payload_len(struct gen *g)
 {

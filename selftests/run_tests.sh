@@ -49,6 +49,10 @@ cd "$BASE_DIR/net/napt" || exit 1
 case $(uname -r) in
 *-napt-debug) export kselftest_override_timeout=${NAPT_DEBUG_TIMEOUT:-1200} ;;
 esac
+# The long fuzz and stress runs (NAPT_LONG=1) take ten times as long.
+if [ "${NAPT_LONG:-0}" = 1 ]; then
+	export kselftest_override_timeout=$(( ${kselftest_override_timeout:-300} * 10 ))
+fi
 # napt_kmemleak.sh, run last, judges what leaked from here on.
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo clear >/sys/kernel/debug/kmemleak
