@@ -35,7 +35,7 @@ DEMO_KVER ?= $(firstword $(KVER) $(MATRIX))
 BENCH_KVER ?= $(firstword $(KVER) $(MATRIX))
 BENCH_REPS ?= 3
 # The guest's time limit per kernel, seconds (the debug kernel is slower).
-VM_TIMEOUT ?= $(if $(filter debug,$(KERNELS)),5400,1500)
+VM_TIMEOUT ?= $(if $(filter debug,$(KERNELS)),5400,3600)
 PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_MOD_DIR ?= extra

@@ -141,9 +141,18 @@ require_root()
 # ---------------------------------------------------------------------
 # Waiting, without bare sleeps
 
+# On the debug kernel (KERNEL=debug: KASAN, lockdep, kmemleak, under
+# emulation) everything takes several times longer, starting a python
+# server above all: waits are that much longer there.
+case $(uname -r) in
+*-napt-debug) NAPT_WAIT_SCALE=${NAPT_WAIT_SCALE:-6} ;;
+*) NAPT_WAIT_SCALE=${NAPT_WAIT_SCALE:-1} ;;
+esac
+
 # wait_for [-t SECONDS] CMD [ARGS...]: run CMD every 0.1 s until it
-# succeeds (return 0) or SECONDS (default 10) have passed (return 1,
-# saying what was waited for). CMD's output is discarded.
+# succeeds (return 0) or SECONDS (default 10; times NAPT_WAIT_SCALE) have
+# passed (return 1, saying what was waited for). CMD's output is
+# discarded.
 wait_for()
 {
 	local limit=10 end
@@ -152,6 +161,7 @@ wait_for()
 		limit=$2
 		shift 2
 	fi
+	limit=$((limit * NAPT_WAIT_SCALE))
 	end=$(($(date +%s%N) / 1000000 + limit * 1000))
 	until "$@" >/dev/null 2>&1; do
 		if [ $(($(date +%s%N) / 1000000)) -ge $end ]; then
