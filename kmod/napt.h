@@ -276,6 +276,15 @@ struct napt_forward {
 	struct napt_mapping maps[];
 };
 
+/*
+ * A range of external ports onto one internal port: its replies need
+ * reply.c's notes. Asked on the packet path for every forwarded packet.
+ */
+static inline bool napt_forward_many_to_one(const struct napt_forward *f)
+{
+	return f->int_min == f->int_max && f->ext_min != f->ext_max;
+}
+
 /* Per network namespace. */
 struct napt_net {
 	struct net *net;
@@ -351,7 +360,6 @@ u32 napt_hashfn(const void *data, u32 len, u32 seed);
 /* reply.c */
 int napt_reply_init(struct napt_tables *t);
 void napt_reply_destroy(struct napt_tables *t);
-bool napt_forward_many_to_one(const struct napt_forward *f);
 int napt_reply_note(struct napt_net *nn, const struct napt_cfg *cfg,
 		    const struct napt_mapping *m, __be32 raddr, __be16 rport);
 __be16 napt_reply_port(struct napt_tables *t, const struct napt_cfg *cfg,

@@ -36,11 +36,6 @@ void napt_reply_destroy(struct napt_tables *t)
 	rhashtable_free_and_destroy(&t->reply_ht, napt_reply_free, NULL);
 }
 
-bool napt_forward_many_to_one(const struct napt_forward *f)
-{
-	return f->int_min == f->int_max && f->ext_min != f->ext_max;
-}
-
 static void napt_reply_key_init(struct napt_reply_key *k,
 				const struct napt_mapping *m,
 				__be32 raddr, __be16 rport)
