@@ -62,7 +62,18 @@ trap 'rm -f "$out"' EXIT
 set +u
 # shellcheck source=/dev/null
 source "$BASE_DIR/kselftest/runner.sh"
-run_many "${tests[@]}" | tee "$out"
+# Each test's wall time after its result line (a KTAP diagnostic): the
+# budget under emulation is minutes, and this is where it goes.
+run_many "${tests[@]}" | while IFS= read -r line; do
+	printf '%s\n' "$line"
+	case $line in
+	"# selftests: "*) t0=$SECONDS ;;
+	"ok "*|"not ok "*)
+		name=${line##*: }
+		echo "# time: ${name%% *} $((SECONDS - ${t0:-0})) s"
+		;;
+	esac
+done | tee "$out"
 
 [ -n "$all_done" ] && exit 0
 ! grep -q '^not ok ' "$out"
