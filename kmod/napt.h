@@ -141,6 +141,17 @@ struct napt_mapping {
 	};
 	unsigned long expires;		/* dynamic: jiffies, latest session's */
 	/*
+	 * Dynamic: the first remote address's sessions are counted here,
+	 * any other's in a struct napt_peer, so a mapping that talks to one
+	 * host (most of them) costs no peer object. An address may be
+	 * counted here and in peer_ht at once; it is known while either
+	 * count is. Written under tables->lock, read under RCU (a racing
+	 * reader may pair the count with the address it replaces: one
+	 * that had a session a moment ago).
+	 */
+	__be32 peer0;
+	u32 peer0_n;
+	/*
 	 * Dynamic: the session made last, so that a mapping with one
 	 * session (most of them) finds it without a second hash lookup.
 	 * Set and cleared under tables->lock; read under RCU.
@@ -184,7 +195,8 @@ struct napt_session {
  * A remote address a dynamic mapping has sessions with, however many of
  * its ports: address-dependent filtering asks for it in one lookup,
  * whatever the number of sessions (a peer sending from many ports cannot
- * make anything longer to walk).
+ * make anything longer to walk). Not for the mapping's first address
+ * (napt_mapping.peer0).
  */
 struct napt_peer {
 	struct rhash_head node;		/* tables->peer_ht */

@@ -13,9 +13,10 @@
  * - a dynamic mapping is in int_ht and ext_ht, and has nsessions >= 1,
  *   from its creation (with its first session) to its removal (with its
  *   last); nsessions == 0 marks a mapping that is gone;
- * - a session is in sess_ht and counted in its mapping and in its peer
- *   until it is marked NAPT_SESS_DEAD and unlinked; a peer is removed
- *   with its last session;
+ * - a session is in sess_ht and counted in its mapping, and for its
+ *   remote address in the mapping's peer0 or in a peer, until it is
+ *   marked NAPT_SESS_DEAD and unlinked; a peer is removed with its last
+ *   session;
  * - a host's nmappings counts the dynamic mappings of its address; the
  *   host is removed when that reaches zero.
  */
@@ -202,6 +203,8 @@ bool napt_peer_known(struct napt_tables *t, const struct napt_mapping *m,
 {
 	struct napt_peer_key key = { .m = m, .raddr = raddr };
 
+	if (READ_ONCE(m->peer0_n) && READ_ONCE(m->peer0) == raddr)
+		return true;
 	return rhashtable_lookup(&t->peer_ht, &key, napt_peer_params);
 }
 
@@ -288,14 +291,22 @@ static int napt_host_get(struct napt_tables *t, const struct napt_cfg *cfg,
 	return 0;
 }
 
-/* Count one more session of @m with @raddr in its peer, made if new. */
-static int napt_peer_get(struct napt_tables *t, const struct napt_mapping *m,
+/*
+ * Count one more session of @m with @raddr: in the mapping when that is
+ * free or already @raddr's, else in a peer, made if new.
+ */
+static int napt_peer_get(struct napt_tables *t, struct napt_mapping *m,
 			 __be32 raddr)
 {
 	struct napt_peer_key key = { .m = m, .raddr = raddr };
 	struct napt_peer *p;
 
 	lockdep_assert_held(&t->lock);
+	if (!m->peer0_n || m->peer0 == raddr) {
+		WRITE_ONCE(m->peer0, raddr);
+		WRITE_ONCE(m->peer0_n, m->peer0_n + 1);
+		return 0;
+	}
 	p = rhashtable_lookup(&t->peer_ht, &key, napt_peer_params);
 	if (p) {
 		p->nsessions++;
@@ -314,13 +325,17 @@ static int napt_peer_get(struct napt_tables *t, const struct napt_mapping *m,
 	return 0;
 }
 
-static void napt_peer_put(struct napt_tables *t, const struct napt_mapping *m,
+static void napt_peer_put(struct napt_tables *t, struct napt_mapping *m,
 			  __be32 raddr)
 {
 	struct napt_peer_key key = { .m = m, .raddr = raddr };
 	struct napt_peer *p;
 
 	lockdep_assert_held(&t->lock);
+	if (m->peer0_n && m->peer0 == raddr) {
+		WRITE_ONCE(m->peer0_n, m->peer0_n - 1);
+		return;
+	}
 	p = rhashtable_lookup(&t->peer_ht, &key, napt_peer_params);
 	if (WARN_ON_ONCE(!p) || --p->nsessions)
 		return;
