@@ -27,8 +27,8 @@ if [ "$LONG" = 1 ]; then
 	FLOOD=200000
 else
 	MAX_MAPPINGS=2000
-	# A round takes 1.5 to 4 s under TCG: 100 rounds would not fit
-	# the runner's 300 s per test (settings) with other guests beside.
+	# A round takes 1.5 to 4 s under TCG: 25 keep the churn to a
+	# couple of minutes in every `make test`; NAPT_LONG=1 for more.
 	ROUNDS=25
 	FLOOD=4000
 fi

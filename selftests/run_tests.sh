@@ -43,15 +43,9 @@ tests=("${tests[@]}")
 [ ${#tests[@]} -gt 0 ] || { echo "Bail out! no tests to run"; exit 1; }
 
 cd "$BASE_DIR/net/napt" || exit 1
-# A debug kernel (KASAN, lockdep, kmemleak; KERNEL=debug) under emulation
-# runs the same tests several times slower: give each test that much more
-# than ./settings does.
-case $(uname -r) in
-*-napt-debug) export kselftest_override_timeout=${NAPT_DEBUG_TIMEOUT:-1200} ;;
-esac
 # The long fuzz and stress runs (NAPT_LONG=1) take ten times as long.
 if [ "${NAPT_LONG:-0}" = 1 ]; then
-	export kselftest_override_timeout=$(( ${kselftest_override_timeout:-300} * 10 ))
+	export kselftest_override_timeout=$(($(sed -n 's/^timeout=//p' settings) * 10))
 fi
 # napt_kmemleak.sh, run last, judges what leaked from here on.
 if [ -w /sys/kernel/debug/kmemleak ]; then
