@@ -70,7 +70,7 @@ fail()
 # run_test DESCRIPTION CMD [ARGS...]: one KTAP test case.
 run_test()
 {
-	local desc=$1 log rc
+	local desc=$1 log rc t0=$SECONDS
 	shift
 
 	log=$(mktemp)
@@ -79,6 +79,8 @@ run_test()
 	rc=$?
 	sed 's/^/# /' "$log"
 	rm -f "$log"
+	# Where the minutes go under emulation.
+	echo "# ($1: $((SECONDS - t0)) s)"
 	case $rc in
 	0)	ktap_test_pass "$desc" ;;
 	"$KSFT_SKIP")

@@ -169,17 +169,6 @@ slab_source()
 	fi
 }
 
-# timed TEST: run TEST, then say how long it took (for the TCG budget).
-timed()
-{
-	local t0=$SECONDS rc
-
-	"$@"
-	rc=$?
-	echo "($1: $((SECONDS - t0)) s)"
-	return $rc
-}
-
 # stress_start PLAN: the KTAP header, the topology and its echo servers.
 stress_start()
 {
