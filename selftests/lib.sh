@@ -150,6 +150,8 @@ case $(uname -r) in
 *-napt-debug) NAPT_WAIT_SCALE=${NAPT_WAIT_SCALE:-6} ;;
 *) NAPT_WAIT_SCALE=${NAPT_WAIT_SCALE:-1} ;;
 esac
+# napt_pkt.py's timeouts and curl's (lib_forward.sh) scale with it too.
+export NAPT_WAIT_SCALE
 
 # wait_for [-t SECONDS] CMD [ARGS...]: run CMD every 0.1 s until it
 # succeeds (return 0) or SECONDS (default 10; times NAPT_WAIT_SCALE) have

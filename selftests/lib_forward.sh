@@ -143,8 +143,9 @@ http_get()
 	local ns=$1 url=$2
 
 	shift 2
-	in_ns "$ns" curl -sS --connect-timeout "${HTTP_TIMEOUT:-5}" \
-		--max-time 10 "$@" "$url" 2>&1
+	in_ns "$ns" curl -sS \
+		--connect-timeout $((${HTTP_TIMEOUT:-5} * NAPT_WAIT_SCALE)) \
+		--max-time $((10 * NAPT_WAIT_SCALE)) "$@" "$url" 2>&1
 }
 
 # http_expect NS URL PAGE [CURL OPTIONS...]: the fetch returns exactly the

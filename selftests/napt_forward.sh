@@ -288,8 +288,9 @@ test_two_hosts()
 		napt_cmd forward add 8002 "$LAN2_ADDR:80" ||
 		fail "forward add refused" || return
 	for i in 0 1 2; do
-		bg_in "${nss[i]}" "get$i" curl -sS --connect-timeout 5 \
-			--max-time 10 "${urls[i]}"
+		bg_in "${nss[i]}" "get$i" curl -sS \
+			--connect-timeout $((5 * NAPT_WAIT_SCALE)) \
+			--max-time $((10 * NAPT_WAIT_SCALE)) "${urls[i]}"
 		pids+=("$BG_PID")
 	done
 	bg_wait "${pids[@]}" || rc=1

@@ -748,6 +748,12 @@ def main():
     c.set_defaults(func=cmd_icmp_probes)
 
     a = p.parse_args()
+    # On a slow kernel (the debug kernel under emulation) every wait is
+    # NAPT_WAIT_SCALE times longer, as lib.sh's own waits are.
+    scale = float(os.environ.get('NAPT_WAIT_SCALE') or 1)
+    for k in ('timeout', 'go_timeout'):
+        if getattr(a, k, None) is not None:
+            setattr(a, k, getattr(a, k) * scale)
     if a.cmd == 'tcp-session' and a.close == 'hold' and not a.until:
         die('--close hold needs --until FILE', 2)
     a.func(a)
