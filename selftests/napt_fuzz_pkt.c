@@ -780,11 +780,27 @@ static void emit(struct gen *g, const __u8 *ip, unsigned int len)
  * wrong) as they were. False: do not send it (--only invalid, and the
  * model cannot vouch for it).
  */
+/*
+ * Account in the 16-bit checksum at @c for four bytes that were @o and
+ * are @n (RFC 1624, eqn. 3): a right checksum stays right, and a wrong
+ * one stays wrong by as much.
+ */
+static void csum_replace4(__u8 *c, __u32 o, __u32 n)
+{
+	__u32 sum = (~get16(c)) & 0xffff;
+	__u8 ob[4], nb[4];
+
+	memcpy(ob, &o, 4);
+	memcpy(nb, &n, 4);
+	sum += (~get16(ob) & 0xffff) + (~get16(ob + 2) & 0xffff);
+	sum += get16(nb) + get16(nb + 2);
+	put16(c, csum_fold(sum));
+}
+
 static bool lan_set_source(struct gen *g, __u8 *ip, unsigned int len)
 {
 	__u32 old, new;
 	unsigned int hl;
-	bool ipok;
 	int off;
 
 	if (len < 20)
@@ -800,34 +816,27 @@ static bool lan_set_source(struct gen *g, __u8 *ip, unsigned int len)
 		g->cur_src = 0;
 	}
 	hl = (ip[0] & 15) * 4;
-	ipok = hl >= 20 && len >= hl && ip_csum_ok(ip, hl);
 	old = get32n(ip + 12);
 	if (!g->cur_src)
 		g->cur_src = lan_addr(g, g->range);
 	new = g->cur_src;
 	put32n(ip + 12, new);
-	if (ipok)
-		ip_csum(ip);
-	/* The L4 pseudo-header: adjust incrementally (RFC 1624). */
+	/*
+	 * Incrementally, not recomputed: a header the model judged by its
+	 * bad checksum must not become good by chance (seen: 1 in 65 536
+	 * made a mapping from the "invalid" range).
+	 */
+	csum_replace4(ip + 10, old, new);
+	/* The L4 pseudo-header likewise. */
 	off = l4_csum_off(ip[9]);
 	if (off < 0 || ip[9] == P_ICMP || is_frag(ip) || hl < 20 ||
 	    len < hl + off + 2)
 		return true;
-	{
-		__u8 *c = ip + hl + off;
-		__u32 sum = (~get16(c)) & 0xffff;
-		__u8 o[4], n[4];
-
-		if (ip[9] == P_UDP && !get16(c))
-			return true;
-		memcpy(o, &old, 4);
-		memcpy(n, &new, 4);
-		sum += (~get16(o) & 0xffff) + (~get16(o + 2) & 0xffff);
-		sum += get16(n) + get16(n + 2);
-		put16(c, csum_fold(sum));
-		if (ip[9] == P_UDP && !get16(c))
-			put16(c, 0xffff);
-	}
+	if (ip[9] == P_UDP && !get16(ip + hl + off))
+		return true;
+	csum_replace4(ip + hl + off, old, new);
+	if (ip[9] == P_UDP && !get16(ip + hl + off))
+		put16(ip + hl + off, 0xffff);
 	return true;
 }
 
