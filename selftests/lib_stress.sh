@@ -12,8 +12,8 @@
 #                                 NS_SRV 100.100.100.100  (UDP and TCP echo on :7)
 #
 # NAPT_LONG=1: more flows, 500 churn rounds (25 by default), a longer flood.
-# Each test is its own program so that each fits the runner's 300 s
-# (settings) under TCG with other guests beside it.
+# Each test is its own program: a few minutes each under TCG with other
+# guests beside it, and a failure or a time-out names its part.
 
 source "$(dirname "$0")/lib_traffic.sh"
 
