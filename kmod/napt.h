@@ -26,6 +26,7 @@
 #include <linux/in.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable.h>
+#include <linux/siphash.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <net/netns/generic.h>
@@ -367,7 +368,46 @@ void napt_static_unlink(struct napt_tables *t, struct napt_mapping *m,
 			bool ext);
 int napt_ext_claim(struct napt_tables *t, struct napt_mapping *m);
 void napt_hash_init(void);
-u32 napt_hashfn(const void *data, u32 len, u32 seed);
+
+/*
+ * Packet-controlled keys are hashed with a keyed PRF. rhashtable hands us
+ * a random seed per table (renewed on every rehash); folding it into the
+ * module's secret gives each table its own key. Inline, so that a table's
+ * lookups, whose key length is a constant, hash a fixed number of words
+ * without hsiphash()'s loop over a length.
+ */
+extern hsiphash_key_t napt_hash_secret;
+
+static inline u32 napt_hashfn(const void *data, u32 len, u32 seed)
+{
+	hsiphash_key_t key = napt_hash_secret;
+	const u32 *w = data;
+
+	key.key[0] ^= seed;
+	switch (len) {
+	case 4:
+		return hsiphash_1u32(w[0], &key);
+	case 8:
+		return hsiphash_2u32(w[0], w[1], &key);
+	case 12:
+		return hsiphash_3u32(w[0], w[1], w[2], &key);
+	case 16:
+		return hsiphash_4u32(w[0], w[1], w[2], w[3], &key);
+	}
+	return hsiphash(data, len, &key);
+}
+
+/* Keys of @len bytes, a multiple of four, compared a word at a time. */
+static __always_inline bool napt_key_eq(const void *a, const void *b,
+					u32 len)
+{
+	const u32 *x = a, *y = b;
+	u32 diff = 0, i;
+
+	for (i = 0; i < len / 4; i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
 
 /* reply.c */
 int napt_reply_init(struct napt_tables *t);

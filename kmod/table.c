@@ -31,24 +31,29 @@
 #define NAPT_GC_SLICE		(HZ / 10)
 #define NAPT_GC_PERIOD		HZ
 
-static hsiphash_key_t napt_hash_secret __read_mostly;
-
-/*
- * Packet-controlled keys are hashed with a keyed PRF. rhashtable hands us
- * a random seed per table (renewed on every rehash); folding it into the
- * module's secret gives each table its own key.
- */
-u32 napt_hashfn(const void *data, u32 len, u32 seed)
-{
-	hsiphash_key_t key = napt_hash_secret;
-
-	key.key[0] ^= seed;
-	return hsiphash(data, len, &key);
-}
+hsiphash_key_t napt_hash_secret __read_mostly;
 
 void napt_hash_init(void)
 {
 	get_random_bytes(&napt_hash_secret, sizeof(napt_hash_secret));
+}
+
+/*
+ * Key comparison for rhashtable: the default is a memcmp() of a length
+ * read at run time; these compare a fixed number of words, inline.
+ */
+static int napt_int_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct napt_mapping *m = obj;
+
+	return !napt_key_eq(arg->key, &m->ikey, sizeof(m->ikey));
+}
+
+static int napt_ext_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct napt_mapping *m = obj;
+
+	return !napt_key_eq(arg->key, &m->ekey, sizeof(m->ekey));
 }
 
 static const struct rhashtable_params napt_int_params = {
@@ -56,6 +61,7 @@ static const struct rhashtable_params napt_int_params = {
 	.key_offset = offsetof(struct napt_mapping, ikey),
 	.key_len = sizeof(struct napt_int_key),
 	.hashfn = napt_hashfn,
+	.obj_cmpfn = napt_int_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -64,6 +70,7 @@ static const struct rhashtable_params napt_ext_params = {
 	.key_offset = offsetof(struct napt_mapping, ekey),
 	.key_len = sizeof(struct napt_ext_key),
 	.hashfn = napt_hashfn,
+	.obj_cmpfn = napt_ext_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -80,21 +87,47 @@ struct napt_peer_key {
 	__be32 raddr;
 };
 
+#define NAPT_SESS_KEY_LEN	(offsetofend(struct napt_session, pad) - \
+				 offsetof(struct napt_session, m))
+#define NAPT_PEER_KEY_LEN	(offsetofend(struct napt_peer, raddr) - \
+				 offsetof(struct napt_peer, m))
+
+static int napt_sess_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct napt_session *s = obj;
+
+	return !napt_key_eq(arg->key, &s->m, NAPT_SESS_KEY_LEN);
+}
+
+static int napt_peer_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct napt_peer *p = obj;
+
+	return !napt_key_eq(arg->key, &p->m, NAPT_PEER_KEY_LEN);
+}
+
+static int napt_host_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct napt_host *h = obj;
+
+	return !napt_key_eq(arg->key, &h->addr, sizeof(h->addr));
+}
+
 static const struct rhashtable_params napt_sess_params = {
 	.head_offset = offsetof(struct napt_session, node),
 	.key_offset = offsetof(struct napt_session, m),
-	.key_len = offsetofend(struct napt_session, pad) -
-		   offsetof(struct napt_session, m),
+	.key_len = NAPT_SESS_KEY_LEN,
 	.hashfn = napt_hashfn,
+	.obj_cmpfn = napt_sess_cmp,
 	.automatic_shrinking = true,
 };
 
 static const struct rhashtable_params napt_peer_params = {
 	.head_offset = offsetof(struct napt_peer, node),
 	.key_offset = offsetof(struct napt_peer, m),
-	.key_len = offsetofend(struct napt_peer, raddr) -
-		   offsetof(struct napt_peer, m),
+	.key_len = NAPT_PEER_KEY_LEN,
 	.hashfn = napt_hashfn,
+	.obj_cmpfn = napt_peer_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -103,6 +136,7 @@ static const struct rhashtable_params napt_host_params = {
 	.key_offset = offsetof(struct napt_host, addr),
 	.key_len = sizeof(__be32),
 	.hashfn = napt_hashfn,
+	.obj_cmpfn = napt_host_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -118,6 +152,11 @@ int napt_tables_init(struct napt_tables *t)
 	BUILD_BUG_ON(offsetof(struct napt_peer_key, raddr) !=
 		     offsetof(struct napt_peer, raddr) -
 		     offsetof(struct napt_peer, m));
+	/* napt_hashfn() and napt_key_eq() read keys a word at a time. */
+	BUILD_BUG_ON(sizeof(struct napt_int_key) % 4 ||
+		     sizeof(struct napt_ext_key) % 4 ||
+		     NAPT_SESS_KEY_LEN % 4 || NAPT_PEER_KEY_LEN % 4 ||
+		     sizeof(struct napt_reply_key) % 4);
 
 	spin_lock_init(&t->lock);
 	INIT_DELAYED_WORK(&t->gc_work, napt_gc_work);
