@@ -123,16 +123,21 @@ test_udp()
 		probe "$NS_SRV" 7 "$SRV" "$c" "$mode: Y:y itself"
 }
 
-# tcp_mapping MODE: filtering MODE and a TCP mapping for LAN1:X_TCP, made
-# by a connection to Y:y (closed; the mapping stays for tcp-trans, 240 s).
+# tcp_mapping MODE N: filtering MODE and a TCP mapping for LAN1:X_TCP+N,
+# made by a connection to Y:y (closed; the mapping stays for tcp-trans,
+# 240 s). Each mode connects from a port of its own: the last mode's
+# connection may have left its TIME_WAIT on the LAN host, where a bind to
+# the same port would fail.
 tcp_mapping()
 {
+	local x=$((X_TCP + $2))
+
 	napt_reset && napt_cmd set filtering "$1" || fail "cannot set filtering $1" || return
 	http_expect "$NS_LAN1" "http://$SRV:7/" "napt-fwd srv port 7 peer ${W//./\\.}:[0-9]+" \
-		--local-port $X_TCP || return
-	WP=$(mapping_field external_port proto tcp internal "$LAN1_ADDR:$X_TCP") ||
-		fail "no TCP mapping for $LAN1_ADDR:$X_TCP" || return
-	echo "X:x $LAN1_ADDR:$X_TCP is W:w $W:$WP"
+		--local-port $x || return
+	WP=$(mapping_field external_port proto tcp internal "$LAN1_ADDR:$x") ||
+		fail "no TCP mapping for $LAN1_ADDR:$x" || return
+	echo "X:x $LAN1_ADDR:$x is W:w $W:$WP"
 }
 
 # tcp_probe NS WANT WHAT: a connection from NS to W:w. Admitted, it
@@ -158,7 +163,7 @@ test_tcp()
 {
 	local out
 
-	tcp_mapping eif || return
+	tcp_mapping eif 0 || return
 	st_mark
 	out=$(in_ns "$NS_INET" perl "$NAPT_TMP/tcp_ack.pl" "$INET_ADDR" 5555 "$W" "$WP") ||
 		fail "cannot send the ACK: $out" || return
@@ -171,11 +176,11 @@ test_tcp()
 	echo "eif: a bare ACK from $INET_ADDR: dropped ($(st_deltas drop-filtered xlate-in))"
 	tcp_probe "$NS_INET" admit "eif: a SYN from another address" || return
 
-	tcp_mapping adf || return
+	tcp_mapping adf 1 || return
 	tcp_probe "$NS_SRV" admit "adf: a SYN from Y, another port" &&
 		tcp_probe "$NS_INET" drop "adf: a SYN from another address" || return
 
-	tcp_mapping apdf || return
+	tcp_mapping apdf 2 || return
 	tcp_probe "$NS_SRV" drop "apdf: a SYN from Y, another port"
 }
 
