@@ -85,22 +85,26 @@ test_error_no_refresh()
 {
 	local x=$LAN1_ADDR:42100 w l0 l1 pid err
 
-	# Long enough for the error sender (python, scapy) to be sending
-	# before the mapping would expire, on a loaded emulated machine.
 	napt_cmd set timeout udp 12 || return 1
 	stats_mark
-	pkt_in "$NS_LAN1" udp-client --bind "$x" --to "$SRV_ADDR:7" --count 1 ||
-		fail "no echo from $SRV_ADDR" || return
-	w=$(mapping_field external_port proto udp internal "$x") ||
-		fail "no mapping for $x" || return
 	l0=$(snmp "$NS_LAN1" Icmp InDestUnreachs)
-	# Errors about the flow, from its remote end, every 0.5 s for 30 s:
-	# the mapping must still expire 12 s after LAN1's datagram.
+	# Errors about the flow, from its remote end, every 0.5 s for 30 s,
+	# from the moment its external port is known (the sender is started
+	# first: the interpreter's start-up, slow on a loaded emulated
+	# machine, is not in the 12 s): the mapping must still expire 12 s
+	# after LAN1's datagram.
 	bg_in "$NS_SRV" errors "${PKT[@]}" icmp-error \
 		--to "$WAN_ADDR" --type 3 --code 3 --inner-proto udp \
-		--inner-src "$WAN_ADDR:$w" --inner-dst "$SRV_ADDR:7" \
+		--inner-src "@$NAPT_TMP/err_src" --inner-dst "$SRV_ADDR:7" \
 		--count 60 --interval 0.5
 	pid=$BG_PID
+	if ! pkt_in "$NS_LAN1" udp-client --bind "$x" --to "$SRV_ADDR:7" --count 1 ||
+	   ! w=$(mapping_field external_port proto udp internal "$x"); then
+		kill "$pid" 2>/dev/null
+		fail "no echo from $SRV_ADDR, or no mapping for $x"
+		return
+	fi
+	echo "$WAN_ADDR:$w" >"$NAPT_TMP/err_src"
 	wait_for -t 26 mapping_gone proto udp internal "$x"
 	err=$?
 	l1=$(snmp "$NS_LAN1" Icmp InDestUnreachs)

@@ -34,8 +34,9 @@ under TCG):
 	send a hello datagram, then wait for one of at least N bytes;
 	prints "recv LEN SHA256 from ADDR:PORT"
   icmp-error --to ADDR --type T --code C --inner-proto udp|tcp
-	     --inner-src A:P --inner-dst A:P [--count N] [--interval S]
-	send ICMP errors (raw socket) about a made-up packet
+	     --inner-src A:P|@FILE --inner-dst A:P [--count N] [--interval S]
+	send ICMP errors (raw socket) about a made-up packet; @FILE: start
+	now, send once FILE holds the inner source A:P
 
 Crafted packets (scapy):
   frag-send --src A:P --dst A:P [--dport-file F] [--size N]
@@ -410,12 +411,17 @@ def l4_segment(proto, src, dst, payload=b'napt'):
 def cmd_icmp_error(a):
     proto = {'udp': socket.IPPROTO_UDP, 'tcp': socket.IPPROTO_TCP}[
         a.inner_proto]
-    src = endpoint(a.inner_src, True)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    # Started ahead, the errors follow the flow at once, however slowly
+    # this interpreter came up.
+    inner_src = a.inner_src
+    if inner_src.startswith('@'):
+        inner_src = wait_file(inner_src[1:], a.go_timeout)
+    src = endpoint(inner_src, True)
     dst = endpoint(a.inner_dst, True)
     inner = ipv4_packet(src[0], dst[0], proto, l4_segment(proto, src, dst))
     msg = struct.pack('!BBHI', a.type, a.code, 0, 0) + inner
     msg = msg[:2] + struct.pack('!H', inet_csum(msg)) + msg[4:]
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     for i in range(a.count):
         s.sendto(msg, (a.to, 0))
         if a.interval and i + 1 < a.count:
@@ -723,6 +729,7 @@ def main():
     c.add_argument('--inner-dst', required=True)
     c.add_argument('--count', type=int, default=1)
     c.add_argument('--interval', type=float, default=0)
+    c.add_argument('--go-timeout', type=float, default=300)
     c.set_defaults(func=cmd_icmp_error)
 
     c = sub.add_parser('frag-send')
