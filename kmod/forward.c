@@ -320,6 +320,7 @@ static int napt_commit(struct napt_net *nn, struct napt_forward **next,
 		       unsigned int n, struct netlink_ext_ack *extack)
 {
 	struct napt_commit c = { .t = &nn->tables };
+	const struct napt_cfg *cfg;
 	struct napt_forward *f, *tmp;
 	unsigned int i, nsteps = 0, nstatic = 0;
 	LIST_HEAD(list);
@@ -327,6 +328,13 @@ static int napt_commit(struct napt_net *nn, struct napt_forward **next,
 
 	lockdep_assert_held(&nn->cfg_mutex);
 
+	cfg = rcu_dereference_protected(nn->cfg,
+					lockdep_is_held(&nn->cfg_mutex));
+	err = napt_tables_prepare(nn, cfg);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "out of memory for the tables");
+		goto out;
+	}
 	err = napt_forwards_check(next, n, extack);
 	if (err)
 		goto out;

@@ -91,47 +91,43 @@ static bool napt_may_open_inbound(const struct napt_pkt *p)
 }
 
 /*
- * The outbound half: the mapping of the packet's source (found, or made
- * with its first session) and the session with its destination, refreshed.
- * Returns the mapping, or an ERR_PTR with the drop counted, and in @xport
- * the external port the packet leaves from: the mapping's, but for a
- * many-to-one forward's the one its remote endpoint came in on.
+ * The outbound half, for a packet without a live session: the mapping of
+ * its source (found, or made with its first session) and a session with
+ * its destination. Returns the mapping, or an ERR_PTR with the drop
+ * counted, and in @xport the external port the packet leaves from: the
+ * mapping's, but for a many-to-one forward's the one its remote endpoint
+ * came in on.
  */
-static struct napt_mapping *napt_snat(struct napt_net *nn,
-				      const struct napt_cfg *cfg,
-				      const struct napt_pkt *p, __be16 *xport)
+static noinline struct napt_mapping *
+napt_snat_slow(struct napt_net *nn, const struct napt_cfg *cfg,
+	       const struct napt_pkt *p, const struct napt_int_key *ik,
+	       __be16 rport, __be16 *xport)
 {
-	__be16 rport = napt_remote_port(p->proto, p->dport);
 	struct napt_session *s = NULL;
 	struct napt_mapping *m;
-	struct napt_int_key ik;
 
-	napt_int_key_init(&ik, p->proto, p->saddr, p->sport, p->daddr);
-	m = napt_mapping_lookup_int(&nn->tables, &ik);
+	m = napt_mapping_lookup_int(&nn->tables, ik);
+	if (m && napt_mapping_is_static(m)) {
+		*xport = napt_forward_many_to_one(m->fwd) ?
+			 napt_reply_port(&nn->tables, cfg, m, p->daddr, rport) :
+			 m->ekey.port;
+		return m;
+	}
 	if (m) {
-		if (napt_mapping_is_static(m)) {
-			*xport = napt_forward_many_to_one(m->fwd) ?
-				 napt_reply_port(&nn->tables, cfg, m,
-						 p->daddr, rport) :
-				 m->ekey.port;
-			return m;
-		}
-		s = napt_session_find(&nn->tables, m, p->daddr, rport);
-		if (!s) {
-			s = napt_session_create(nn, m, p->daddr, rport);
-			/* Gone meanwhile: make a new one below. */
-			if (s == ERR_PTR(-ENOENT))
-				m = NULL;
-			else if (IS_ERR(s))
-				goto err;
-		}
+		/* A new remote endpoint (or one whose session just went). */
+		s = napt_session_create(nn, m, p->daddr, rport);
+		/* Gone meanwhile: make a new one below. */
+		if (s == ERR_PTR(-ENOENT))
+			m = NULL;
+		else if (IS_ERR(s))
+			goto err;
 	}
 	if (!m) {
 		if (!napt_may_open(p)) {
 			napt_stat_inc(nn, DROP_NO_MAPPING);
 			return ERR_PTR(-ENOENT);
 		}
-		m = napt_flow_create(nn, cfg, &ik, p->daddr, rport, &s);
+		m = napt_flow_create(nn, cfg, ik, p->daddr, rport, &s);
 		if (IS_ERR(m)) {
 			napt_stat_inc_nr(nn, napt_create_error(PTR_ERR(m)));
 			return m;
@@ -148,6 +144,29 @@ static struct napt_mapping *napt_snat(struct napt_net *nn,
 err:
 	napt_stat_inc_nr(nn, napt_create_error(PTR_ERR(s)));
 	return ERR_CAST(s);
+}
+
+/*
+ * The outbound half: as napt_snat_slow(), but most packets find their
+ * session, and its mapping, in one probe, inline.
+ */
+static __always_inline struct napt_mapping *
+napt_snat(struct napt_net *nn, const struct napt_cfg *cfg,
+	  const struct napt_pkt *p, __be16 *xport)
+{
+	__be16 rport = napt_remote_port(p->proto, p->dport);
+	struct napt_session *s;
+	struct napt_flow_key sk;
+	struct napt_int_key ik;
+
+	napt_int_key_init(&ik, p->proto, p->saddr, p->sport, p->daddr);
+	napt_flow_key_init(&sk, &ik, p->daddr, rport);
+	s = napt_session_lookup_key(&nn->tables, &sk);
+	if (unlikely(!s || atomic_read(&s->tcp) & NAPT_SESS_DEAD))
+		return napt_snat_slow(nn, cfg, p, &ik, rport, xport);
+	napt_session_update(cfg, s->m, s, p->tcpflags, false);
+	*xport = s->m->ekey.port;
+	return s->m;
 }
 
 /*
@@ -307,7 +326,7 @@ static unsigned int napt_unmatched(struct napt_net *nn,
 static unsigned int napt_prerouting(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
-	struct napt_net *nn = napt_pernet(state->net);
+	struct napt_net *nn = priv;
 	const struct napt_cfg *cfg = rcu_dereference(nn->cfg);
 	const struct iphdr *iph = ip_hdr(skb);
 	struct napt_mapping *m;
@@ -363,7 +382,7 @@ static unsigned int napt_prerouting(void *priv, struct sk_buff *skb,
 static unsigned int napt_postrouting(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
-	struct napt_net *nn = napt_pernet(state->net);
+	struct napt_net *nn = priv;
 	const struct napt_cfg *cfg = rcu_dereference(nn->cfg);
 	const struct iphdr *iph = ip_hdr(skb);
 	struct napt_mapping *m;
@@ -412,7 +431,12 @@ static unsigned int napt_postrouting(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static const struct nf_hook_ops napt_nf_ops[] = {
+/*
+ * Each instance registers its own copy (napt_net.hook_ops), with itself as
+ * priv: the hooks find their instance without net_generic()'s RCU
+ * section on every packet.
+ */
+static const struct nf_hook_ops napt_nf_ops[NAPT_NR_HOOKS] = {
 	{
 		.hook = napt_prerouting,
 		.pf = NFPROTO_IPV4,
@@ -460,21 +484,26 @@ void napt_defrag_put(void)
 }
 
 /* Process context, under the instance's cfg_mutex. */
-int napt_hooks_register(struct net *net)
+int napt_hooks_register(struct napt_net *nn)
 {
+	unsigned int i;
 	int err;
 
-	err = napt_defrag_enable(net);
+	err = napt_defrag_enable(nn->net);
 	if (err)
 		return err;
-	err = nf_register_net_hooks(net, napt_nf_ops, ARRAY_SIZE(napt_nf_ops));
+	for (i = 0; i < NAPT_NR_HOOKS; i++) {
+		nn->hook_ops[i] = napt_nf_ops[i];
+		nn->hook_ops[i].priv = nn;
+	}
+	err = nf_register_net_hooks(nn->net, nn->hook_ops, NAPT_NR_HOOKS);
 	if (err)
-		napt_defrag_disable(net);
+		napt_defrag_disable(nn->net);
 	return err;
 }
 
-void napt_hooks_unregister(struct net *net)
+void napt_hooks_unregister(struct napt_net *nn)
 {
-	nf_unregister_net_hooks(net, napt_nf_ops, ARRAY_SIZE(napt_nf_ops));
-	napt_defrag_disable(net);
+	nf_unregister_net_hooks(nn->net, nn->hook_ops, NAPT_NR_HOOKS);
+	napt_defrag_disable(nn->net);
 }

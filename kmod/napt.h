@@ -29,6 +29,7 @@
 #include <linux/siphash.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <net/netns/generic.h>
 #include <linux/napt.h>
 
@@ -89,6 +90,23 @@ struct napt_ext_key {
 	u8 pad;
 };
 
+/*
+ * A flow as the internal host sees it: its endpoint as its mapping's
+ * internal key has it (X, x or 0, protocol) and the remote Y:y (y 0 where
+ * the protocol has none). Sessions are hashed by it, so one probe finds
+ * an outbound packet's session, and with it the mapping, however many
+ * sessions the mapping has; so are the notes of many-to-one forwards.
+ * Zeroed before it is filled (padding is key too).
+ */
+struct napt_flow_key {
+	__be32 iaddr;
+	__be32 raddr;
+	__be16 iport;
+	__be16 rport;
+	u8 proto;
+	u8 pad[3];
+};
+
 /* Protocols napt keys by port (ICMP: by query identifier). */
 static inline bool napt_proto_keyed_by_port(u8 proto)
 {
@@ -123,6 +141,21 @@ static inline void napt_ext_key_init(struct napt_ext_key *k, u8 proto,
 	k->port = by_port ? port : 0;
 	k->proto = proto;
 	k->pad = 0;
+}
+
+/* The flow of internal key @ik with remote @raddr:@rport. */
+static inline void napt_flow_key_init(struct napt_flow_key *k,
+				      const struct napt_int_key *ik,
+				      __be32 raddr, __be16 rport)
+{
+	k->iaddr = ik->addr;
+	k->raddr = raddr;
+	k->iport = ik->port;
+	k->rport = rport;
+	k->proto = ik->proto;
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+	k->pad[2] = 0;
 }
 
 /*
@@ -177,16 +210,11 @@ static inline bool napt_mapping_is_static(const struct napt_mapping *m)
 #define NAPT_TCP_SEEN_IN	BIT(6)	/* a packet came in */
 #define NAPT_SESS_DEAD		BIT(31)	/* unlinked, under tables->lock */
 
-/*
- * A session: one dynamic mapping talking to one remote Y:y, hashed by all
- * three. Keys are zeroed before they are filled (padding is key too).
- */
+/* A session: one dynamic mapping talking to one remote Y:y. */
 struct napt_session {
 	struct rhash_head node;		/* tables->sess_ht */
-	const struct napt_mapping *m;	/* key: m, raddr, rport, pad */
-	__be32 raddr;
-	__be16 rport;
-	u16 pad;
+	struct napt_flow_key key;
+	struct napt_mapping *m;
 	atomic_t tcp;			/* NAPT_TCP_* */
 	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
 	struct rcu_head rcu;
@@ -216,6 +244,12 @@ struct napt_host {
 };
 
 struct napt_tables {
+	/*
+	 * Set once the tables below exist (napt_tables_prepare(), under
+	 * cfg_mutex); read under cfg_mutex, or with acquire by dumps. The
+	 * hooks are registered only after.
+	 */
+	bool ready;
 	spinlock_t lock;		/* every writer; BH-safe */
 	struct rhashtable int_ht;	/* mappings by napt_int_key */
 	struct rhashtable ext_ht;	/* mappings by napt_ext_key */
@@ -244,18 +278,9 @@ struct napt_tables {
  * range) and expiry reclaims. Linked and unlinked under tables->lock,
  * read under RCU, freed after a grace period.
  */
-struct napt_reply_key {
-	__be32 iaddr;
-	__be32 raddr;
-	__be16 iport;
-	__be16 rport;
-	u8 proto;
-	u8 pad[3];
-};
-
 struct napt_reply {
 	struct rhash_head node;		/* tables->reply_ht */
-	struct napt_reply_key key;	/* zeroed first: padding is key */
+	struct napt_flow_key key;
 	__be16 xport;			/* WRITE_ONCE from packets */
 	bool dead;			/* unlinked; under tables->lock */
 	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
@@ -298,12 +323,16 @@ static inline bool napt_forward_many_to_one(const struct napt_forward *f)
 	return f->int_min == f->int_max && f->ext_min != f->ext_max;
 }
 
+#define NAPT_NR_HOOKS	2
+
 /* Per network namespace. */
 struct napt_net {
 	struct net *net;
 	struct mutex cfg_mutex;		/* every configuration change */
 	struct napt_cfg __rcu *cfg;	/* published under cfg_mutex */
 	bool hooks_on;			/* under cfg_mutex */
+	/* Registered while hooks_on, priv = this instance. */
+	struct nf_hook_ops hook_ops[NAPT_NR_HOOKS];
 	struct list_head forwards;	/* under cfg_mutex */
 	struct napt_tables tables;
 	struct napt_stats __percpu *stats;
@@ -337,12 +366,15 @@ int napt_restore(struct napt_net *nn, struct napt_cfg *cfg,
 		 struct netlink_ext_ack *extack);
 
 /* table.c */
-int napt_tables_init(struct napt_tables *t);
+void napt_tables_early_init(struct napt_tables *t);
+int napt_tables_prepare(struct napt_net *nn, const struct napt_cfg *cfg);
 void napt_tables_destroy(struct napt_tables *t);
 struct napt_mapping *napt_mapping_lookup_int(struct napt_tables *t,
 					     const struct napt_int_key *k);
 struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 					     const struct napt_ext_key *k);
+struct napt_session *napt_session_lookup_key(struct napt_tables *t,
+					     const struct napt_flow_key *k);
 struct napt_session *napt_session_lookup(struct napt_tables *t,
 					 const struct napt_mapping *m,
 					 __be32 raddr, __be16 rport);
@@ -370,42 +402,63 @@ int napt_ext_claim(struct napt_tables *t, struct napt_mapping *m);
 void napt_hash_init(void);
 
 /*
- * Packet-controlled keys are hashed with a keyed PRF. rhashtable hands us
- * a random seed per table (renewed on every rehash); folding it into the
- * module's secret gives each table its own key. Inline, so that a table's
- * lookups, whose key length is a constant, hash a fixed number of words
- * without hsiphash()'s loop over a length.
+ * Packet-controlled keys are hashed with a keyed PRF, the module's secret.
+ * rhashtable hands us a random seed per table (renewed on every rehash),
+ * folded into the key's first word: one-to-one, so no two keys meet that
+ * did not, and each table and rehash places entries afresh. Inline, so
+ * that a table's lookups, whose key length is a constant, hash a fixed
+ * number of words with the secret as it is, no copy of it to mix in.
  */
 extern hsiphash_key_t napt_hash_secret;
 
 static inline u32 napt_hashfn(const void *data, u32 len, u32 seed)
 {
-	hsiphash_key_t key = napt_hash_secret;
+	const hsiphash_key_t *key = &napt_hash_secret;
 	const u32 *w = data;
 
-	key.key[0] ^= seed;
 	switch (len) {
 	case 4:
-		return hsiphash_1u32(w[0], &key);
+		return hsiphash_1u32(w[0] ^ seed, key);
 	case 8:
-		return hsiphash_2u32(w[0], w[1], &key);
+		return hsiphash_2u32(w[0] ^ seed, w[1], key);
 	case 12:
-		return hsiphash_3u32(w[0], w[1], w[2], &key);
+		return hsiphash_3u32(w[0] ^ seed, w[1], w[2], key);
 	case 16:
-		return hsiphash_4u32(w[0], w[1], w[2], w[3], &key);
+		return hsiphash_4u32(w[0] ^ seed, w[1], w[2], w[3], key);
 	}
-	return hsiphash(data, len, &key);
+	{
+		/* No key has another length; were one added, seed the key. */
+		hsiphash_key_t seeded = *key;
+
+		seeded.key[0] ^= seed;
+		return hsiphash(data, len, &seeded);
+	}
 }
 
-/* Keys of @len bytes, a multiple of four, compared a word at a time. */
+/*
+ * Keys of @len bytes, a constant multiple of four up to 16, compared a
+ * word at a time without a loop.
+ */
 static __always_inline bool napt_key_eq(const void *a, const void *b,
 					u32 len)
 {
 	const u32 *x = a, *y = b;
-	u32 diff = 0, i;
+	u32 diff = 0;
 
-	for (i = 0; i < len / 4; i++)
-		diff |= x[i] ^ y[i];
+	BUILD_BUG_ON(len % 4 || len > 16);
+	switch (len / 4) {
+	case 4:
+		diff |= x[3] ^ y[3];
+		fallthrough;
+	case 3:
+		diff |= x[2] ^ y[2];
+		fallthrough;
+	case 2:
+		diff |= x[1] ^ y[1];
+		fallthrough;
+	default:
+		diff |= x[0] ^ y[0];
+	}
 	return !diff;
 }
 
@@ -455,8 +508,8 @@ struct napt_pkt;
 unsigned int napt_drop(struct napt_net *nn, enum napt_stat why);
 int napt_reroute(struct sk_buff *skb, __be32 saddr,
 		 const struct nf_hook_state *state);
-int napt_hooks_register(struct net *net);
-void napt_hooks_unregister(struct net *net);
+int napt_hooks_register(struct napt_net *nn);
+void napt_hooks_unregister(struct napt_net *nn);
 int napt_defrag_get(void);
 void napt_defrag_put(void);
 

@@ -310,6 +310,7 @@ out:
 /* A dump's state between calls, in cb->args[0]. */
 struct napt_map_dump {
 	struct rhashtable_iter iter;
+	bool walking;			/* iter entered: the tables exist */
 	__be32 addr;
 	__be16 port;
 	u8 proto;
@@ -355,7 +356,10 @@ static int napt_nl_mapping_start(struct netlink_callback *cb)
 		d->by_port = true;
 		d->port = htons(nla_get_u16(tb[NAPT_MAP_A_INT_PORT]));
 	}
-	rhashtable_walk_enter(&nn->tables.int_ht, &d->iter);
+	/* Never configured: no tables, nothing to show. */
+	d->walking = smp_load_acquire(&nn->tables.ready);
+	if (d->walking)
+		rhashtable_walk_enter(&nn->tables.int_ht, &d->iter);
 	cb->args[0] = (long)d;
 	return 0;
 }
@@ -365,7 +369,8 @@ static int napt_nl_mapping_done(struct netlink_callback *cb)
 	struct napt_map_dump *d = (struct napt_map_dump *)cb->args[0];
 
 	if (d) {
-		rhashtable_walk_exit(&d->iter);
+		if (d->walking)
+			rhashtable_walk_exit(&d->iter);
 		kfree(d);
 	}
 	return 0;
@@ -432,6 +437,8 @@ static int napt_nl_mapping_dump(struct sk_buff *skb,
 	struct napt_mapping *m;
 	__be32 wan_addr;
 
+	if (!d->walking)
+		return 0;
 	rhashtable_walk_start(&d->iter);
 	wan_addr = rcu_dereference(nn->cfg)->wan_addr;
 	m = rhashtable_walk_peek(&d->iter);

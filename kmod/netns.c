@@ -142,7 +142,12 @@ int napt_wan_set(struct napt_net *nn, const char *ifname, __be32 addr,
 	}
 
 	if (!nn->hooks_on) {
-		err = napt_hooks_register(nn->net);
+		err = napt_tables_prepare(nn, cfg);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "out of memory for the tables");
+			goto err_free;
+		}
+		err = napt_hooks_register(nn);
 		if (err) {
 			NL_SET_ERR_MSG(extack, "cannot register netfilter hooks");
 			goto err_free;
@@ -166,7 +171,7 @@ static void napt_wan_off(struct napt_net *nn)
 	lockdep_assert_held(&nn->cfg_mutex);
 	if (!nn->hooks_on)
 		return;
-	napt_hooks_unregister(nn->net);
+	napt_hooks_unregister(nn);
 	nn->hooks_on = false;
 	napt_gc_stop(nn);
 }
@@ -215,6 +220,11 @@ int napt_restore(struct napt_net *nn, struct napt_cfg *cfg,
 	int err;
 
 	mutex_lock(&nn->cfg_mutex);
+	err = napt_tables_prepare(nn, cfg);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "out of memory for the tables");
+		goto err_free;
+	}
 	if (cfg->wan_on) {
 		napt_cfg_bind(nn, cfg);
 		if (!cfg->wan_ifindex) {
@@ -223,7 +233,7 @@ int napt_restore(struct napt_net *nn, struct napt_cfg *cfg,
 			goto err_free;
 		}
 		if (!nn->hooks_on) {
-			err = napt_hooks_register(nn->net);
+			err = napt_hooks_register(nn);
 			if (err) {
 				NL_SET_ERR_MSG(extack,
 					       "cannot register netfilter hooks");
@@ -258,7 +268,7 @@ int napt_restore(struct napt_net *nn, struct napt_cfg *cfg,
 
 err_hooks:
 	if (hooks_now) {
-		napt_hooks_unregister(nn->net);
+		napt_hooks_unregister(nn);
 		nn->hooks_on = false;
 	}
 err_free:
@@ -374,13 +384,9 @@ static int __net_init napt_net_init(struct net *net)
 	nn->stats = alloc_percpu(struct napt_stats);
 	if (!nn->stats)
 		goto err_stats;
-	err = napt_tables_init(&nn->tables);
-	if (err)
-		goto err_tables;
+	napt_tables_early_init(&nn->tables);
 	return 0;
 
-err_tables:
-	free_percpu(nn->stats);
 err_stats:
 	kfree(cfg);
 	return err;

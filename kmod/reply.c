@@ -12,11 +12,21 @@
 #include <linux/slab.h>
 #include "napt.h"
 
+/* As table.c's tables: compared inline, the packet path __flatten. */
+static int napt_reply_cmp(struct rhashtable_compare_arg *arg,
+			  const void *obj)
+{
+	const struct napt_reply *r = obj;
+
+	return !napt_key_eq(arg->key, &r->key, sizeof(r->key));
+}
+
 static const struct rhashtable_params napt_reply_params = {
 	.head_offset = offsetof(struct napt_reply, node),
 	.key_offset = offsetof(struct napt_reply, key),
-	.key_len = sizeof(struct napt_reply_key),
+	.key_len = sizeof(struct napt_flow_key),
 	.hashfn = napt_hashfn,
+	.obj_cmpfn = napt_reply_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -36,18 +46,6 @@ void napt_reply_destroy(struct napt_tables *t)
 	rhashtable_free_and_destroy(&t->reply_ht, napt_reply_free, NULL);
 }
 
-static void napt_reply_key_init(struct napt_reply_key *k,
-				const struct napt_mapping *m,
-				__be32 raddr, __be16 rport)
-{
-	memset(k, 0, sizeof(*k));
-	k->iaddr = m->ikey.addr;
-	k->iport = m->ikey.port;
-	k->proto = m->ikey.proto;
-	k->raddr = raddr;
-	k->rport = rport;
-}
-
 static unsigned long napt_reply_timeout(const struct napt_cfg *cfg, u8 proto)
 {
 	/* No TCP state here: the longest a live connection may idle. */
@@ -60,16 +58,17 @@ static unsigned long napt_reply_timeout(const struct napt_cfg *cfg, u8 proto)
  * forward: note (or refresh) the port. Softirq, under RCU. Returns 0, or
  * -ENOSPC past max-mappings notes, or -ENOMEM.
  */
+__flatten
 int napt_reply_note(struct napt_net *nn, const struct napt_cfg *cfg,
 		    const struct napt_mapping *m, __be32 raddr, __be16 rport)
 {
 	unsigned long expires = jiffies +
 				napt_reply_timeout(cfg, m->ikey.proto);
 	struct napt_tables *t = &nn->tables;
-	struct napt_reply_key k;
+	struct napt_flow_key k;
 	struct napt_reply *r, *old;
 
-	napt_reply_key_init(&k, m, raddr, rport);
+	napt_flow_key_init(&k, &m->ikey, raddr, rport);
 	r = rhashtable_lookup(&t->reply_ht, &k, napt_reply_params);
 	if (r) {
 		if (READ_ONCE(r->xport) != m->ekey.port)
@@ -110,17 +109,18 @@ int napt_reply_note(struct napt_net *nn, const struct napt_cfg *cfg,
  * static mapping @m (found by the internal endpoint): the noted one if
  * the forward still covers it, else @m's own. Softirq, under RCU.
  */
+__flatten
 __be16 napt_reply_port(struct napt_tables *t, const struct napt_cfg *cfg,
 		       const struct napt_mapping *m, __be32 raddr,
 		       __be16 rport)
 {
 	const struct napt_forward *f = m->fwd;
-	struct napt_reply_key k;
+	struct napt_flow_key k;
 	struct napt_reply *r;
 	unsigned long expires;
 	u16 port;
 
-	napt_reply_key_init(&k, m, raddr, rport);
+	napt_flow_key_init(&k, &m->ikey, raddr, rport);
 	r = rhashtable_lookup(&t->reply_ht, &k, napt_reply_params);
 	if (!r || time_after(jiffies, READ_ONCE(r->expires)))
 		return m->ekey.port;

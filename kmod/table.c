@@ -23,6 +23,7 @@
 #include <linux/siphash.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/mm.h>
 #include "napt.h"
 
 /* Sessions the expiry work looks at per run before it yields. */
@@ -74,21 +75,12 @@ static const struct rhashtable_params napt_ext_params = {
 	.automatic_shrinking = true,
 };
 
-/* Lookup keys, laid out as the objects' key fields are. */
-struct napt_sess_key {
-	const struct napt_mapping *m;
-	__be32 raddr;
-	__be16 rport;
-	u16 pad;
-};
-
+/* Lookup key, laid out as the object's key fields are. */
 struct napt_peer_key {
 	const struct napt_mapping *m;
 	__be32 raddr;
 };
 
-#define NAPT_SESS_KEY_LEN	(offsetofend(struct napt_session, pad) - \
-				 offsetof(struct napt_session, m))
 #define NAPT_PEER_KEY_LEN	(offsetofend(struct napt_peer, raddr) - \
 				 offsetof(struct napt_peer, m))
 
@@ -96,7 +88,7 @@ static int napt_sess_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
 	const struct napt_session *s = obj;
 
-	return !napt_key_eq(arg->key, &s->m, NAPT_SESS_KEY_LEN);
+	return !napt_key_eq(arg->key, &s->key, sizeof(s->key));
 }
 
 static int napt_peer_cmp(struct rhashtable_compare_arg *arg, const void *obj)
@@ -115,8 +107,13 @@ static int napt_host_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 
 static const struct rhashtable_params napt_sess_params = {
 	.head_offset = offsetof(struct napt_session, node),
-	.key_offset = offsetof(struct napt_session, m),
-	.key_len = NAPT_SESS_KEY_LEN,
+	.key_offset = offsetof(struct napt_session, key),
+	/*
+	 * Hashed without the protocol (12 bytes hash in one SipHash round
+	 * less than 16); napt_sess_cmp() compares the whole key. Only a
+	 * connection's TCP, UDP and other-protocol twins share a hash.
+	 */
+	.key_len = offsetof(struct napt_flow_key, proto),
 	.hashfn = napt_hashfn,
 	.obj_cmpfn = napt_sess_cmp,
 	.automatic_shrinking = true,
@@ -142,31 +139,70 @@ static const struct rhashtable_params napt_host_params = {
 
 static void napt_gc_work(struct work_struct *work);
 
-int napt_tables_init(struct napt_tables *t)
+/* Namespace creation: only what must exist before the tables do. */
+void napt_tables_early_init(struct napt_tables *t)
 {
+	spin_lock_init(&t->lock);
+	INIT_DELAYED_WORK(&t->gc_work, napt_gc_work);
+}
+
+/*
+ * How many entries the mapping and session tables start sized for: what
+ * the instance may hold, but one entry per 128 KiB of memory and 32 768
+ * at most (from 4 GiB on: 64 Ki buckets of 8 bytes, 512 KiB a table),
+ * much as conntrack sizes its hash by memory. A burst of new flows then
+ * does not wait on rhashtable doubling and rehashing them, nor do they
+ * shrink back below half that when idle; past it they grow as before.
+ */
+#define NAPT_TABLE_HINT_MAX	32768	/* nelem_hint, min_size: u16 */
+
+static void napt_params_sized(struct rhashtable_params *p,
+			      const struct rhashtable_params *tmpl,
+			      const struct napt_cfg *cfg)
+{
+	unsigned long hint = totalram_pages() >> (17 - PAGE_SHIFT);
+
+	hint = min3(hint, (unsigned long)cfg->max_mappings,
+		    (unsigned long)NAPT_TABLE_HINT_MAX);
+	*p = *tmpl;
+	p->nelem_hint = hint;
+	p->min_size = hint;	/* buckets: half the hint's table */
+}
+
+/*
+ * Make the tables, sized for @cfg, the first time the instance is
+ * configured (WAN or a forward): a namespace where napt is never set up
+ * costs no tables. Under nn->cfg_mutex; process context.
+ */
+int napt_tables_prepare(struct napt_net *nn, const struct napt_cfg *cfg)
+{
+	struct napt_tables *t = &nn->tables;
+	struct rhashtable_params p;
 	int err;
 
-	BUILD_BUG_ON(offsetof(struct napt_sess_key, pad) !=
-		     offsetof(struct napt_session, pad) -
-		     offsetof(struct napt_session, m));
 	BUILD_BUG_ON(offsetof(struct napt_peer_key, raddr) !=
 		     offsetof(struct napt_peer, raddr) -
 		     offsetof(struct napt_peer, m));
 	/* napt_hashfn() and napt_key_eq() read keys a word at a time. */
 	BUILD_BUG_ON(sizeof(struct napt_int_key) % 4 ||
 		     sizeof(struct napt_ext_key) % 4 ||
-		     NAPT_SESS_KEY_LEN % 4 || NAPT_PEER_KEY_LEN % 4 ||
-		     sizeof(struct napt_reply_key) % 4);
+		     offsetof(struct napt_flow_key, proto) % 4 ||
+		     sizeof(struct napt_flow_key) % 4 ||
+		     NAPT_PEER_KEY_LEN % 4);
 
-	spin_lock_init(&t->lock);
-	INIT_DELAYED_WORK(&t->gc_work, napt_gc_work);
-	err = rhashtable_init(&t->int_ht, &napt_int_params);
+	lockdep_assert_held(&nn->cfg_mutex);
+	if (t->ready)
+		return 0;
+	napt_params_sized(&p, &napt_int_params, cfg);
+	err = rhashtable_init(&t->int_ht, &p);
 	if (err)
 		return err;
-	err = rhashtable_init(&t->ext_ht, &napt_ext_params);
+	napt_params_sized(&p, &napt_ext_params, cfg);
+	err = rhashtable_init(&t->ext_ht, &p);
 	if (err)
 		goto err_ext;
-	err = rhashtable_init(&t->sess_ht, &napt_sess_params);
+	napt_params_sized(&p, &napt_sess_params, cfg);
+	err = rhashtable_init(&t->sess_ht, &p);
 	if (err)
 		goto err_sess;
 	err = rhashtable_init(&t->peer_ht, &napt_peer_params);
@@ -178,6 +214,8 @@ int napt_tables_init(struct napt_tables *t)
 	err = napt_reply_init(t);
 	if (err)
 		goto err_reply;
+	/* Dumps look without cfg_mutex: the tables before the flag. */
+	smp_store_release(&t->ready, true);
 	return 0;
 
 err_reply:
@@ -193,12 +231,21 @@ err_ext:
 	return err;
 }
 
+/*
+ * What touches the tables on the packet path is __flatten: rhashtable's
+ * lookup and insert are only inline, and GCC otherwise makes one
+ * out-of-line copy of each for all tables, which calls the hash and
+ * compare functions through pointers (retpolines and all). Flattened,
+ * each table's hash and compare are direct calls or inline.
+ */
+__flatten
 struct napt_mapping *napt_mapping_lookup_int(struct napt_tables *t,
 					     const struct napt_int_key *k)
 {
 	return rhashtable_lookup(&t->int_ht, k, napt_int_params);
 }
 
+__flatten
 struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 					     const struct napt_ext_key *k)
 {
@@ -206,21 +253,36 @@ struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 }
 
 /*
- * The session of @m with remote @raddr:@rport, live or expired (the caller
- * decides what an expired one is worth), or NULL. Caller holds RCU.
+ * The session with key @k, live or expired (the caller decides what an
+ * expired one is worth), or NULL. Caller holds RCU.
+ */
+__flatten
+struct napt_session *napt_session_lookup_key(struct napt_tables *t,
+					     const struct napt_flow_key *k)
+{
+	return rhashtable_lookup(&t->sess_ht, k, napt_sess_params);
+}
+
+/*
+ * The session of @m with remote @raddr:@rport, or NULL. A reader racing
+ * with a mapping's replacement may find the new mapping's session under
+ * the old one's key: only @m's own count.
  */
 struct napt_session *napt_session_lookup(struct napt_tables *t,
 					 const struct napt_mapping *m,
 					 __be32 raddr, __be16 rport)
 {
-	struct napt_sess_key key = { .m = m, .raddr = raddr, .rport = rport };
+	struct napt_flow_key key;
+	struct napt_session *s;
 
-	return rhashtable_lookup(&t->sess_ht, &key, napt_sess_params);
+	napt_flow_key_init(&key, &m->ikey, raddr, rport);
+	s = napt_session_lookup_key(t, &key);
+	return s && s->m == m ? s : NULL;
 }
 
 /*
  * As napt_session_lookup(), trying the session @m made last first: the
- * packet path's way in.
+ * inbound path's way in.
  */
 struct napt_session *napt_session_find(struct napt_tables *t,
 				       const struct napt_mapping *m,
@@ -228,7 +290,7 @@ struct napt_session *napt_session_find(struct napt_tables *t,
 {
 	struct napt_session *s = rcu_dereference(m->last);
 
-	if (s && s->raddr == raddr && s->rport == rport)
+	if (s && s->key.raddr == raddr && s->key.rport == rport)
 		return s;
 	return napt_session_lookup(t, m, raddr, rport);
 }
@@ -237,6 +299,7 @@ struct napt_session *napt_session_find(struct napt_tables *t,
  * Has @m sessions with @raddr (any port)? Expired ones count until
  * expiry reclaims them, about a second later. Caller holds RCU.
  */
+__flatten
 bool napt_peer_known(struct napt_tables *t, const struct napt_mapping *m,
 		     __be32 raddr)
 {
@@ -266,7 +329,7 @@ static void napt_mapping_free_rcu(struct rcu_head *head)
 }
 
 static struct napt_session *napt_session_alloc(const struct napt_cfg *cfg,
-					       const struct napt_mapping *m,
+					       struct napt_mapping *m,
 					       __be32 raddr, __be16 rport)
 {
 	struct napt_session *s;
@@ -275,8 +338,7 @@ static struct napt_session *napt_session_alloc(const struct napt_cfg *cfg,
 	if (!s)
 		return NULL;
 	s->m = m;
-	s->raddr = raddr;
-	s->rport = rport;
+	napt_flow_key_init(&s->key, &m->ikey, raddr, rport);
 	/* Provisional; napt_session_update() sets the real one. */
 	s->expires = jiffies + napt_session_timeout(cfg, m->ikey.proto, 0);
 	return s;
@@ -389,12 +451,12 @@ static int napt_session_link(struct napt_tables *t, struct napt_mapping *m,
 	int err;
 
 	lockdep_assert_held(&t->lock);
-	err = napt_peer_get(t, m, s->raddr);
+	err = napt_peer_get(t, m, s->key.raddr);
 	if (err)
 		return err;
 	err = rhashtable_insert_fast(&t->sess_ht, &s->node, napt_sess_params);
 	if (err) {
-		napt_peer_put(t, m, s->raddr);
+		napt_peer_put(t, m, s->key.raddr);
 		return err;
 	}
 	WRITE_ONCE(m->nsessions, m->nsessions + 1);
@@ -419,18 +481,19 @@ static void napt_mapping_unlink(struct napt_net *nn, struct napt_mapping *m,
 }
 
 /* Unlink a session, and its mapping with its last session. */
+__flatten
 static void napt_session_unlink(struct napt_net *nn, struct napt_session *s,
 				bool expired)
 {
 	struct napt_tables *t = &nn->tables;
-	struct napt_mapping *m = (struct napt_mapping *)s->m;
+	struct napt_mapping *m = s->m;
 
 	lockdep_assert_held(&t->lock);
 	atomic_or(NAPT_SESS_DEAD, &s->tcp);
 	if (rcu_access_pointer(m->last) == s)
 		RCU_INIT_POINTER(m->last, NULL);
 	rhashtable_remove_fast(&t->sess_ht, &s->node, napt_sess_params);
-	napt_peer_put(t, m, s->raddr);
+	napt_peer_put(t, m, s->key.raddr);
 	t->nsessions--;
 	call_rcu(&s->rcu, napt_session_free_rcu);
 	WRITE_ONCE(m->nsessions, m->nsessions - 1);
@@ -443,6 +506,7 @@ static void napt_session_unlink(struct napt_net *nn, struct napt_session *s,
  * (another CPU's, if it won the race), or an ERR_PTR: -ENOENT when @m went
  * away meanwhile, -ENOMEM. Caller holds RCU.
  */
+__flatten
 struct napt_session *napt_session_create(struct napt_net *nn,
 					 struct napt_mapping *m,
 					 __be32 raddr, __be16 rport)
@@ -482,12 +546,74 @@ err_unlock:
 }
 
 /*
+ * Link new dynamic mapping @m and its first session @s into the tables.
+ * Returns 0, or why not: -ENOSPC past max-mappings, -EDQUOT past
+ * max-per-host, -EADDRINUSE with no free external port, -ENOMEM, or
+ * -EEXIST with the mapping another CPU made for the same internal key in
+ * *@otherp. *@seen says whether RCU readers may have found @m meanwhile
+ * (its external key was claimed). Under tables->lock.
+ */
+static int napt_mapping_link(struct napt_tables *t, const struct napt_cfg *cfg,
+			     struct napt_mapping *m, struct napt_session *s,
+			     struct napt_mapping **otherp, bool *seen)
+{
+	struct napt_mapping *other;
+	int err;
+
+	lockdep_assert_held(&t->lock);
+	*seen = false;
+	if (t->nmappings >= cfg->max_mappings) {
+		/* Full, unless another CPU has just made this very one. */
+		*otherp = rhashtable_lookup(&t->int_ht, &m->ikey,
+					    napt_int_params);
+		return *otherp ? -EEXIST : -ENOSPC;
+	}
+	err = napt_host_get(t, cfg, m->ikey.addr);
+	if (err)
+		return err;
+	err = napt_port_alloc(t, cfg, m);
+	if (err)
+		goto err_host;
+	*seen = true;
+	/*
+	 * One probe both inserts @m and finds a mapping another CPU made for
+	 * the key since the caller's lookup.
+	 */
+	other = rhashtable_lookup_get_insert_fast(&t->int_ht, &m->int_node,
+						  napt_int_params);
+	if (other) {
+		err = -ENOMEM;
+		if (!IS_ERR(other)) {
+			*otherp = other;
+			err = -EEXIST;
+		}
+		goto err_ext;
+	}
+	err = napt_session_link(t, m, s);
+	if (err) {
+		err = -ENOMEM;
+		goto err_int;
+	}
+	t->nmappings++;
+	return 0;
+
+err_int:
+	rhashtable_remove_fast(&t->int_ht, &m->int_node, napt_int_params);
+err_ext:
+	rhashtable_remove_fast(&t->ext_ht, &m->ext_node, napt_ext_params);
+err_host:
+	napt_host_put(t, m->ikey.addr);
+	return err;
+}
+
+/*
  * A new dynamic mapping for internal key @ik with its first session, to
  * @raddr:@rport. Returns the mapping and its session in *@sp (another
  * CPU's, if it won the race to create it), or an ERR_PTR saying why not:
  * -ENOSPC past max-mappings, -EDQUOT past max-per-host, -EADDRINUSE with
  * no free external port, -ENOMEM. Caller holds RCU.
  */
+__flatten
 struct napt_mapping *napt_flow_create(struct napt_net *nn,
 				      const struct napt_cfg *cfg,
 				      const struct napt_int_key *ik,
@@ -495,8 +621,9 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 				      struct napt_session **sp)
 {
 	struct napt_tables *t = &nn->tables;
-	struct napt_mapping *m, *other;
+	struct napt_mapping *m, *other = NULL;
 	struct napt_session *s;
+	bool seen;
 	int err;
 
 	m = kmem_cache_zalloc(napt_mapping_cache, GFP_ATOMIC);
@@ -513,67 +640,42 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 	m->expires = s->expires;
 
 	spin_lock_bh(&t->lock);
-	other = rhashtable_lookup(&t->int_ht, ik, napt_int_params);
-	if (other) {
-		spin_unlock_bh(&t->lock);
-		kmem_cache_free(napt_session_cache, s);
-		kmem_cache_free(napt_mapping_cache, m);
-		if (napt_mapping_is_static(other)) {
-			*sp = NULL;
-			return other;
-		}
-		s = napt_session_lookup(t, other, raddr, rport);
-		if (!s)
-			s = napt_session_create(nn, other, raddr, rport);
-		if (IS_ERR(s))
-			return ERR_CAST(s);
+	err = napt_mapping_link(t, cfg, m, s, &other, &seen);
+	spin_unlock_bh(&t->lock);
+	if (!err) {
+		napt_stat_inc(nn, MAPPINGS_CREATED);
 		*sp = s;
+		return m;
+	}
+
+	/* @s was never linked; @m may have been, for a moment, in ext_ht. */
+	kmem_cache_free(napt_session_cache, s);
+	if (seen)
+		call_rcu(&m->rcu, napt_mapping_free_rcu);
+	else
+		kmem_cache_free(napt_mapping_cache, m);
+	if (err != -EEXIST)
+		return ERR_PTR(err);
+
+	/* Another CPU won the race: its mapping, and a session in it. */
+	if (napt_mapping_is_static(other)) {
+		*sp = NULL;
 		return other;
 	}
-
-	if (t->nmappings >= cfg->max_mappings) {
-		err = -ENOSPC;
-		goto err_unlock;
-	}
-	err = napt_host_get(t, cfg, ik->addr);
-	if (err)
-		goto err_unlock;
-	err = napt_port_alloc(t, cfg, m);
-	if (err)
-		goto err_host;
-	err = rhashtable_insert_fast(&t->int_ht, &m->int_node, napt_int_params);
-	if (err)
-		goto err_ext;
-	err = napt_session_link(t, m, s);
-	if (err)
-		goto err_int;
-	t->nmappings++;
-	spin_unlock_bh(&t->lock);
-
-	napt_stat_inc(nn, MAPPINGS_CREATED);
+	s = napt_session_lookup(t, other, raddr, rport);
+	if (!s)
+		s = napt_session_create(nn, other, raddr, rport);
+	if (IS_ERR(s))
+		return ERR_CAST(s);
 	*sp = s;
-	return m;
-
-err_int:
-	rhashtable_remove_fast(&t->int_ht, &m->int_node, napt_int_params);
-err_ext:
-	rhashtable_remove_fast(&t->ext_ht, &m->ext_node, napt_ext_params);
-	if (err != -EADDRINUSE)
-		err = -ENOMEM;
-err_host:
-	napt_host_put(t, ik->addr);
-err_unlock:
-	spin_unlock_bh(&t->lock);
-	/* Never published: no reader can hold them. */
-	kmem_cache_free(napt_session_cache, s);
-	kmem_cache_free(napt_mapping_cache, m);
-	return ERR_PTR(err);
+	return other;
 }
 
 /*
  * Claim @m's external key: -EEXIST if taken. For the port allocator, under
  * tables->lock.
  */
+__flatten
 int napt_ext_claim(struct napt_tables *t, struct napt_mapping *m)
 {
 	lockdep_assert_held(&t->lock);
@@ -720,6 +822,8 @@ void napt_tables_flush(struct napt_net *nn)
 	struct rhashtable_iter iter;
 	unsigned int pass;
 
+	if (!nn->tables.ready)
+		return;
 	for (pass = 0; pass < 8; pass++) {
 		rhashtable_walk_enter(&nn->tables.sess_ht, &iter);
 		while (!napt_sweep(nn, &iter, true, UINT_MAX))
@@ -761,6 +865,8 @@ static void napt_free_host(void *ptr, void *arg)
  */
 void napt_tables_destroy(struct napt_tables *t)
 {
+	if (!t->ready)
+		return;
 	rhashtable_free_and_destroy(&t->sess_ht, napt_free_session, NULL);
 	rhashtable_free_and_destroy(&t->peer_ht, napt_free_peer, NULL);
 	rhashtable_destroy(&t->ext_ht);
