@@ -23,18 +23,23 @@ require_cmd ping rmmod
 TRAFFIC=()
 
 # traffic_start: flows in both directions through the router for up to
-# 60 s: a UDP flood echoed by the server, a TCP bulk transfer, a ping
-# flood. traffic_stop ends them.
+# 60 s (times NAPT_WAIT_SCALE: on the debug kernel the waits and the
+# configuration changes in between can take longer than 60 s): a UDP
+# flood echoed by the server, a TCP bulk transfer, a ping flood.
+# traffic_stop ends them.
 traffic_start()
 {
+	local secs=$((60 * NAPT_WAIT_SCALE))
+
 	bg_in "$NS_LAN1" flood "${PKT[@]}" udp-client \
 		--bind "$LAN1_ADDR:46000" --to "$SRV_ADDR:7" --no-wait \
-		--duration 60 --interval 0.001 --size 200
+		--duration "$secs" --interval 0.001 --size 200
 	TRAFFIC+=("$BG_PID")
 	bg_in "$NS_LAN1" bulk "${PKT[@]}" tcp-client \
-		--bind "$LAN1_ADDR" --to "$SRV_ADDR:7" --bytes 200000000 --timeout 60
+		--bind "$LAN1_ADDR" --to "$SRV_ADDR:7" --bytes 200000000 \
+		--timeout "$secs"
 	TRAFFIC+=("$BG_PID")
-	bg_in "$NS_LAN2" pings ping -n -q -i 0.005 -w 60 "$SRV_ADDR"
+	bg_in "$NS_LAN2" pings ping -n -q -i 0.005 -w "$secs" "$SRV_ADDR"
 	TRAFFIC+=("$BG_PID")
 }
 
