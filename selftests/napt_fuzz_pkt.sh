@@ -86,6 +86,19 @@ report()
 		"$NAPT_TMP/$1"
 }
 
+# softnet_drops: frames the kernel dropped on receive, before any hook
+# saw them, because a CPU's backlog was full (the second column of
+# /proc/net/softnet_stat, a row per CPU, in hex).
+softnet_drops()
+{
+	local n=0 d
+
+	while read -r _ d _; do
+		n=$((n + 16#$d))
+	done </proc/net/softnet_stat
+	echo "$n"
+}
+
 mac_of()
 {
 	ip -n "$1" -j link show "$2" | jq -r '.[0].address'
@@ -127,10 +140,12 @@ leak_counters()
 	EOF
 }
 
-# leak_log: what the leak counters logged (nf_log_all_netns=1).
+# leak_log [WHERE]: what the leak counters logged (nf_log_all_netns=1):
+# in the LAN, or "wan-" for what left through the WAN.
 leak_log()
 {
-	dmesg | grep -o 'napt-fuzz-leak: .*' | sed 's/MAC=[^ ]* //' | head -n 40
+	dmesg | grep -o "napt-fuzz-${1:-}leak: .*" | sed 's/MAC=[^ ]* //' |
+		head -n 40
 }
 
 counter_packets()
@@ -217,13 +232,22 @@ test_live_flows()
 	leak_counters "$NS_LAN1" "$LAN1_ADDR" "${LIVE_TCP#*:}" "${LIVE_UDP#*:}" "$LIVE_ICMP_ID" &&
 		leak_counters "$NS_LAN2" "$LAN2_ADDR" 0 0 0 ||
 		fail "cannot set up the nft counters in the LAN" || return
-	# Nothing may leave the WAN with a LAN address as its source.
+	# Nothing may leave the WAN with a LAN host's address as its source.
+	# The LAN's subnet, not all of 192.168/16: the router's reverse-path
+	# filter keeps the fuzzer from sending from the LAN's own addresses,
+	# but what it sends from others (mutated 192.168.9.1, say) to a
+	# mutated destination (204.200.200.200) is routed back out of the
+	# WAN, untouched, as a router routes between Internet hosts.
 	in_ns "$NS_INET" nft -f - <<-EOF || fail "cannot set up nft in $NS_INET"
 	table ip fuzz {
 		counter leak {}
 		chain pre {
 			type filter hook prerouting priority -500; policy accept;
-			iifname eth0 ip saddr 192.168.0.0/16 counter name leak
+			iifname eth0 ip saddr 192.168.1.0/24 jump leak
+		}
+		chain leak {
+			counter name leak
+			limit rate 20/minute burst 20 packets log prefix "napt-fuzz-wan-leak: "
 		}
 	}
 	EOF
@@ -234,8 +258,11 @@ test_wan_fuzz()
 	[ ${#LIVE[@]} -gt 0 ] || fail "no live flows to aim at" || return
 	stats_mark
 	WAN_MARK=$NAPT_STATS_MARK
+	WAN_LOST=$(softnet_drops)
 	fuzz "$NS_INET" eth0 "$(mac_of "$NS_ROUTER" wan0)" wan --side wan \
 		-s "$SEED" -n "$N_WAN" --frag-seq 0 || return
+	WAN_LOST=$(($(softnet_drops) - WAN_LOST))
+	echo "frames dropped by a full receive backlog: $WAN_LOST"
 	stats_deltas xlate-in drop-no-mapping drop-filtered drop-malformed \
 		drop-unsupported icmp-err mappings-created
 }
@@ -246,9 +273,11 @@ test_wan_drops()
 
 	[ -s "$NAPT_TMP/wan" ] || fail "the WAN side did not run" || return
 	NAPT_STATS_MARK=$WAN_MARK
-	nomap=$(report wan drop-no-mapping)
-	mal=$(report wan drop-malformed)
-	echo "expected at least: drop-no-mapping +$nomap, drop-malformed +$mal"
+	# A frame the router's backlog dropped never reached napt: each
+	# such loss may take one from what napt could count.
+	nomap=$(($(report wan drop-no-mapping) - ${WAN_LOST:-0}))
+	mal=$(($(report wan drop-malformed) - ${WAN_LOST:-0}))
+	echo "expected at least: drop-no-mapping +$nomap, drop-malformed +$mal (less ${WAN_LOST:-0} frames lost)"
 	wait_for -t 10 stats_delta_ge drop-no-mapping "$nomap"
 	wait_for -t 10 stats_delta_ge drop-malformed "$mal"
 	stats_deltas drop-no-mapping drop-malformed drop-filtered
@@ -345,8 +374,11 @@ test_no_leak()
 
 	leak=$(counter_packets "$NS_INET" leak)
 	echo "left through the WAN with a LAN source: $leak"
-	[ "$leak" = 0 ] ||
-		fail "$leak packets left the router untranslated" || return
+	[ "$leak" = 0 ] || {
+		leak_log wan-
+		fail "$leak packets left the router untranslated"
+		return
+	}
 	lan_leaks
 }
 
