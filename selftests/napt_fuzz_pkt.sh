@@ -55,6 +55,7 @@ N_LAN_INVALID=$((15000 * SCALE))
 N_LAN_MIX=$((35000 * SCALE))
 
 LIVE=()		# --live arguments for the generator
+WAN_LOST=0	# frames lost before napt while the WAN side was sent
 
 # ---------------------------------------------------------------------
 # Helpers
@@ -255,13 +256,15 @@ test_live_flows()
 
 test_wan_fuzz()
 {
+	local lost
+
 	[ ${#LIVE[@]} -gt 0 ] || fail "no live flows to aim at" || return
 	stats_mark
 	WAN_MARK=$NAPT_STATS_MARK
-	WAN_LOST=$(softnet_drops)
+	lost=$(softnet_drops)
 	fuzz "$NS_INET" eth0 "$(mac_of "$NS_ROUTER" wan0)" wan --side wan \
 		-s "$SEED" -n "$N_WAN" --frag-seq 0 || return
-	WAN_LOST=$(($(softnet_drops) - WAN_LOST))
+	WAN_LOST=$(($(softnet_drops) - lost))
 	echo "frames dropped by a full receive backlog: $WAN_LOST"
 	stats_deltas xlate-in drop-no-mapping drop-filtered drop-malformed \
 		drop-unsupported icmp-err mappings-created
@@ -275,9 +278,9 @@ test_wan_drops()
 	NAPT_STATS_MARK=$WAN_MARK
 	# A frame the router's backlog dropped never reached napt: each
 	# such loss may take one from what napt could count.
-	nomap=$(($(report wan drop-no-mapping) - ${WAN_LOST:-0}))
-	mal=$(($(report wan drop-malformed) - ${WAN_LOST:-0}))
-	echo "expected at least: drop-no-mapping +$nomap, drop-malformed +$mal (less ${WAN_LOST:-0} frames lost)"
+	nomap=$(($(report wan drop-no-mapping) - WAN_LOST))
+	mal=$(($(report wan drop-malformed) - WAN_LOST))
+	echo "expected at least: drop-no-mapping +$nomap, drop-malformed +$mal (less $WAN_LOST frames lost)"
 	wait_for -t 10 stats_delta_ge drop-no-mapping "$nomap"
 	wait_for -t 10 stats_delta_ge drop-malformed "$mal"
 	stats_deltas drop-no-mapping drop-malformed drop-filtered
