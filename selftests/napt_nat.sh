@@ -230,7 +230,9 @@ test_gre()
 {
 	local out
 
-	modprobe ip_gre 2>/dev/null || { skip "no ip_gre module"; return; }
+	# Built in (the debug kernel), it has no module for modprobe to find.
+	modprobe ip_gre 2>/dev/null || [ -d /sys/module/ip_gre ] ||
+		{ skip "no ip_gre module"; return; }
 	# The server's tunnel takes only packets from W: a ping through it
 	# works only when LAN1's packets leave from W and the replies to W
 	# come back to LAN1.
