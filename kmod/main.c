@@ -21,7 +21,7 @@
 #include "napt.h"
 
 unsigned int napt_net_id __read_mostly;
-struct kmem_cache *napt_mapping_cache __read_mostly;
+struct kmem_cache *napt_flow_cache __read_mostly;
 struct kmem_cache *napt_session_cache __read_mostly;
 struct kmem_cache *napt_peer_cache __read_mostly;
 
@@ -35,9 +35,9 @@ static int __init napt_init(void)
 		return err;
 
 	err = -ENOMEM;
-	napt_mapping_cache = KMEM_CACHE(napt_mapping, 0);
-	if (!napt_mapping_cache)
-		goto err_mapping_cache;
+	napt_flow_cache = KMEM_CACHE(napt_flow, 0);
+	if (!napt_flow_cache)
+		goto err_flow_cache;
 	napt_session_cache = KMEM_CACHE(napt_session, 0);
 	if (!napt_session_cache)
 		goto err_session_cache;
@@ -68,8 +68,8 @@ err_pernet:
 err_peer_cache:
 	kmem_cache_destroy(napt_session_cache);
 err_session_cache:
-	kmem_cache_destroy(napt_mapping_cache);
-err_mapping_cache:
+	kmem_cache_destroy(napt_flow_cache);
+err_flow_cache:
 	napt_defrag_put();
 	return err;
 }
@@ -83,7 +83,7 @@ static void __exit napt_exit(void)
 	rcu_barrier();
 	kmem_cache_destroy(napt_peer_cache);
 	kmem_cache_destroy(napt_session_cache);
-	kmem_cache_destroy(napt_mapping_cache);
+	kmem_cache_destroy(napt_flow_cache);
 	napt_defrag_put();
 }
 

@@ -166,7 +166,7 @@ static inline void napt_flow_key_init(struct napt_flow_key *k,
  */
 struct napt_mapping {
 	struct rhash_head int_node;	/* tables->int_ht */
-	struct rhash_head ext_node;	/* tables->ext_ht */
+	struct rhash_head ext_node;	/* address-only: tables->ext_ht */
 	struct napt_int_key ikey;
 	struct napt_ext_key ekey;
 	union {
@@ -217,8 +217,25 @@ struct napt_session {
 	struct napt_mapping *m;
 	atomic_t tcp;			/* NAPT_TCP_* */
 	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
-	struct rcu_head rcu;
+	struct rcu_head rcu;		/* not the first's: see napt_flow */
 };
+
+/*
+ * A dynamic mapping and its first session, made in one allocation. The
+ * session may end before the mapping does; its memory goes with the
+ * mapping's (freed after a grace period once the mapping is unlinked,
+ * which is after the session was), so RCU readers that still hold it
+ * are safe. Later sessions are allocated on their own.
+ */
+struct napt_flow {
+	struct napt_mapping m;
+	struct napt_session s;
+};
+
+static inline bool napt_session_is_first(const struct napt_session *s)
+{
+	return s == &container_of(s->m, struct napt_flow, m)->s;
+}
 
 /*
  * A remote address a dynamic mapping has sessions with, however many of
@@ -243,6 +260,30 @@ struct napt_host {
 	struct rcu_head rcu;
 };
 
+/*
+ * External ports of the port-keyed protocols (TCP, UDP, the ICMP query
+ * identifier): the mapping holding each, indexed by port, not hashed. An
+ * inbound packet finds its mapping in two loads, and the port allocator
+ * tells a taken port from a free one as cheaply, however full the range.
+ * Slots come in chunks of 256 ports made on first use and kept until the
+ * tables go: an instance pays for the stretches of ports it uses (2 KiB
+ * each, 1.5 MiB if every port of the three protocols were used). Chunk
+ * pointers and slots are written under tables->lock, read under RCU.
+ */
+#define NAPT_PORT_CHUNK_SHIFT	8
+#define NAPT_PORT_CHUNK		BIT(NAPT_PORT_CHUNK_SHIFT)
+
+struct napt_port_chunk {
+	struct napt_mapping __rcu *slot[NAPT_PORT_CHUNK];
+};
+
+enum { NAPT_PORTS_TCP, NAPT_PORTS_UDP, NAPT_PORTS_ICMP, NAPT_PORTS_NR };
+
+struct napt_port_map {
+	struct napt_port_chunk __rcu *chunk[NAPT_PORTS_NR]
+					   [65536 >> NAPT_PORT_CHUNK_SHIFT];
+};
+
 struct napt_tables {
 	/*
 	 * Set once the tables below exist (napt_tables_prepare(), under
@@ -252,7 +293,8 @@ struct napt_tables {
 	bool ready;
 	spinlock_t lock;		/* every writer; BH-safe */
 	struct rhashtable int_ht;	/* mappings by napt_int_key */
-	struct rhashtable ext_ht;	/* mappings by napt_ext_key */
+	struct napt_port_map *ports;	/* mappings by external port */
+	struct rhashtable ext_ht;	/* address-only protocols' mappings */
 	struct rhashtable sess_ht;	/* sessions by (mapping, raddr, rport) */
 	struct rhashtable peer_ht;	/* peers by (mapping, raddr) */
 	struct rhashtable host_ht;	/* hosts by address */
@@ -267,6 +309,31 @@ struct napt_tables {
 	struct rhashtable_iter gc_iter;	/* only the gc work uses it */
 	bool gc_walking;
 };
+
+static inline unsigned int napt_ports_index(u8 proto)
+{
+	return proto == IPPROTO_TCP ? NAPT_PORTS_TCP :
+	       proto == IPPROTO_UDP ? NAPT_PORTS_UDP : NAPT_PORTS_ICMP;
+}
+
+/*
+ * The mapping that holds external @port of @proto (a port-keyed one), or
+ * NULL. Under RCU or tables->lock.
+ */
+static inline struct napt_mapping *
+napt_port_lookup(struct napt_tables *t, u8 proto, __be16 port)
+{
+	u16 p = ntohs(port);
+	struct napt_port_chunk *c;
+
+	c = rcu_dereference_check(t->ports->chunk[napt_ports_index(proto)]
+					       [p >> NAPT_PORT_CHUNK_SHIFT],
+				  lockdep_is_held(&t->lock));
+	if (!c)
+		return NULL;
+	return rcu_dereference_check(c->slot[p & (NAPT_PORT_CHUNK - 1)],
+				     lockdep_is_held(&t->lock));
+}
 
 /*
  * A remote endpoint that came in on one port of a many-to-one forward (a
@@ -340,7 +407,7 @@ struct napt_net {
 
 /* main.c */
 extern unsigned int napt_net_id;
-extern struct kmem_cache *napt_mapping_cache, *napt_session_cache;
+extern struct kmem_cache *napt_flow_cache, *napt_session_cache;
 extern struct kmem_cache *napt_peer_cache;
 
 static inline struct napt_net *napt_pernet(const struct net *net)
@@ -473,6 +540,11 @@ __be16 napt_reply_port(struct napt_tables *t, const struct napt_cfg *cfg,
 void napt_reply_sweep(struct napt_tables *t, bool all);
 
 /* port.c */
+int napt_ports_init(struct napt_tables *t);
+void napt_ports_destroy(struct napt_tables *t);
+int napt_port_claim(struct napt_tables *t, struct napt_mapping *m);
+void napt_port_replace(struct napt_tables *t, struct napt_mapping *old,
+		       struct napt_mapping *m);
 int napt_port_alloc(struct napt_tables *t, const struct napt_cfg *cfg,
 		    struct napt_mapping *m);
 

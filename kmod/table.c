@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tables of one instance: mappings by internal and by external key,
- * sessions by (mapping, remote address, remote port), peers by (mapping,
- * remote address) for address-dependent filtering, and hosts (for
- * max-per-host), and the notes of many-to-one forwards (reply.c). Every
- * lookup is one hash probe; nothing walks a list whose length a remote
- * host controls.
+ * The tables of one instance: mappings by internal and by external key
+ * (port.c's map; a hash for address-only protocols), sessions by flow
+ * (internal and remote endpoint), peers by (mapping, remote address) for
+ * address-dependent filtering, hosts (for max-per-host), and the notes
+ * of many-to-one forwards (reply.c). Every lookup is one probe; nothing
+ * walks a list whose length a remote host controls.
  *
  * Lookups are lockless under RCU from any context. Every writer takes
  * tables->lock with BH disabled; objects are unlinked under it and freed
  * after a grace period. The invariants the lock keeps:
- * - a dynamic mapping is in int_ht and ext_ht, and has nsessions >= 1,
+ * - a dynamic mapping is in int_ht and holds its external key (the port
+ *   map, or ext_ht for an address-only protocol), and has nsessions >= 1,
  *   from its creation (with its first session) to its removal (with its
  *   last); nsessions == 0 marks a mapping that is gone;
  * - a session is in sess_ht and counted in its mapping, and for its
@@ -197,8 +198,11 @@ int napt_tables_prepare(struct napt_net *nn, const struct napt_cfg *cfg)
 	err = rhashtable_init(&t->int_ht, &p);
 	if (err)
 		return err;
-	napt_params_sized(&p, &napt_ext_params, cfg);
-	err = rhashtable_init(&t->ext_ht, &p);
+	err = napt_ports_init(t);
+	if (err)
+		goto err_ports;
+	/* One mapping per protocol and remote address: few. */
+	err = rhashtable_init(&t->ext_ht, &napt_ext_params);
 	if (err)
 		goto err_ext;
 	napt_params_sized(&p, &napt_sess_params, cfg);
@@ -227,6 +231,8 @@ err_peer:
 err_sess:
 	rhashtable_destroy(&t->ext_ht);
 err_ext:
+	napt_ports_destroy(t);
+err_ports:
 	rhashtable_destroy(&t->int_ht);
 	return err;
 }
@@ -249,7 +255,20 @@ __flatten
 struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 					     const struct napt_ext_key *k)
 {
+	if (napt_proto_keyed_by_port(k->proto))
+		return napt_port_lookup(t, k->proto, k->port);
 	return rhashtable_lookup(&t->ext_ht, k, napt_ext_params);
+}
+
+/* Give up @m's external key. Under tables->lock. */
+static void napt_ext_unlink(struct napt_tables *t, struct napt_mapping *m)
+{
+	lockdep_assert_held(&t->lock);
+	if (napt_proto_keyed_by_port(m->ekey.proto))
+		napt_port_replace(t, m, NULL);
+	else
+		rhashtable_remove_fast(&t->ext_ht, &m->ext_node,
+				       napt_ext_params);
 }
 
 /*
@@ -322,10 +341,24 @@ static void napt_peer_free_rcu(struct rcu_head *head)
 			container_of(head, struct napt_peer, rcu));
 }
 
+/* A dynamic mapping goes with its first session (struct napt_flow). */
 static void napt_mapping_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(napt_mapping_cache,
-			container_of(head, struct napt_mapping, rcu));
+	struct napt_mapping *m = container_of(head, struct napt_mapping, rcu);
+
+	kmem_cache_free(napt_flow_cache,
+			container_of(m, struct napt_flow, m));
+}
+
+/* Fill zeroed session @s of @m with remote @raddr:@rport. */
+static void napt_session_init(const struct napt_cfg *cfg,
+			      struct napt_session *s, struct napt_mapping *m,
+			      __be32 raddr, __be16 rport)
+{
+	s->m = m;
+	napt_flow_key_init(&s->key, &m->ikey, raddr, rport);
+	/* Provisional; napt_session_update() sets the real one. */
+	s->expires = jiffies + napt_session_timeout(cfg, m->ikey.proto, 0);
 }
 
 static struct napt_session *napt_session_alloc(const struct napt_cfg *cfg,
@@ -335,12 +368,8 @@ static struct napt_session *napt_session_alloc(const struct napt_cfg *cfg,
 	struct napt_session *s;
 
 	s = kmem_cache_zalloc(napt_session_cache, GFP_ATOMIC);
-	if (!s)
-		return NULL;
-	s->m = m;
-	napt_flow_key_init(&s->key, &m->ikey, raddr, rport);
-	/* Provisional; napt_session_update() sets the real one. */
-	s->expires = jiffies + napt_session_timeout(cfg, m->ikey.proto, 0);
+	if (s)
+		napt_session_init(cfg, s, m, raddr, rport);
 	return s;
 }
 
@@ -472,7 +501,7 @@ static void napt_mapping_unlink(struct napt_net *nn, struct napt_mapping *m,
 
 	lockdep_assert_held(&t->lock);
 	rhashtable_remove_fast(&t->int_ht, &m->int_node, napt_int_params);
-	rhashtable_remove_fast(&t->ext_ht, &m->ext_node, napt_ext_params);
+	napt_ext_unlink(t, m);
 	napt_host_put(t, m->ikey.addr);
 	t->nmappings--;
 	if (expired)
@@ -495,7 +524,9 @@ static void napt_session_unlink(struct napt_net *nn, struct napt_session *s,
 	rhashtable_remove_fast(&t->sess_ht, &s->node, napt_sess_params);
 	napt_peer_put(t, m, s->key.raddr);
 	t->nsessions--;
-	call_rcu(&s->rcu, napt_session_free_rcu);
+	/* The first session's memory is the mapping's. */
+	if (!napt_session_is_first(s))
+		call_rcu(&s->rcu, napt_session_free_rcu);
 	WRITE_ONCE(m->nsessions, m->nsessions - 1);
 	if (!m->nsessions)
 		napt_mapping_unlink(nn, m, expired);
@@ -600,7 +631,7 @@ static int napt_mapping_link(struct napt_tables *t, const struct napt_cfg *cfg,
 err_int:
 	rhashtable_remove_fast(&t->int_ht, &m->int_node, napt_int_params);
 err_ext:
-	rhashtable_remove_fast(&t->ext_ht, &m->ext_node, napt_ext_params);
+	napt_ext_unlink(t, m);
 err_host:
 	napt_host_put(t, m->ikey.addr);
 	return err;
@@ -623,20 +654,19 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 	struct napt_tables *t = &nn->tables;
 	struct napt_mapping *m, *other = NULL;
 	struct napt_session *s;
+	struct napt_flow *f;
 	bool seen;
 	int err;
 
-	m = kmem_cache_zalloc(napt_mapping_cache, GFP_ATOMIC);
-	if (!m)
+	f = kmem_cache_zalloc(napt_flow_cache, GFP_ATOMIC);
+	if (!f)
 		return ERR_PTR(-ENOMEM);
+	m = &f->m;
 	m->ikey = *ik;
 	m->ekey.proto = ik->proto;
 	m->ekey.raddr = ik->raddr;
-	s = napt_session_alloc(cfg, m, raddr, rport);
-	if (!s) {
-		kmem_cache_free(napt_mapping_cache, m);
-		return ERR_PTR(-ENOMEM);
-	}
+	s = &f->s;
+	napt_session_init(cfg, s, m, raddr, rport);
 	m->expires = s->expires;
 
 	spin_lock_bh(&t->lock);
@@ -648,12 +678,11 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 		return m;
 	}
 
-	/* @s was never linked; @m may have been, for a moment, in ext_ht. */
-	kmem_cache_free(napt_session_cache, s);
+	/* @s was never linked; @m may have held its external key a moment. */
 	if (seen)
 		call_rcu(&m->rcu, napt_mapping_free_rcu);
 	else
-		kmem_cache_free(napt_mapping_cache, m);
+		kmem_cache_free(napt_flow_cache, f);
 	if (err != -EEXIST)
 		return ERR_PTR(err);
 
@@ -672,7 +701,8 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 }
 
 /*
- * Claim @m's external key: -EEXIST if taken. For the port allocator, under
+ * Claim @m's external key, an address-only protocol's (port-keyed ones
+ * are port.c's): -EEXIST if taken. For the port allocator, under
  * tables->lock.
  */
 __flatten
@@ -694,6 +724,13 @@ int napt_static_link(struct napt_tables *t, struct napt_mapping *m, bool ext,
 	struct rhashtable *ht = ext ? &t->ext_ht : &t->int_ht;
 
 	lockdep_assert_held(&t->lock);
+	if (ext && napt_proto_keyed_by_port(m->ekey.proto)) {
+		if (old) {
+			napt_port_replace(t, old, m);
+			return 0;
+		}
+		return napt_port_claim(t, m);
+	}
 	if (ext) {
 		if (old)
 			return rhashtable_replace_fast(ht, &old->ext_node,
@@ -713,8 +750,7 @@ void napt_static_unlink(struct napt_tables *t, struct napt_mapping *m,
 {
 	lockdep_assert_held(&t->lock);
 	if (ext)
-		rhashtable_remove_fast(&t->ext_ht, &m->ext_node,
-				       napt_ext_params);
+		napt_ext_unlink(t, m);
 	else
 		rhashtable_remove_fast(&t->int_ht, &m->int_node,
 				       napt_int_params);
@@ -837,7 +873,9 @@ void napt_tables_flush(struct napt_net *nn)
 
 static void napt_free_session(void *ptr, void *arg)
 {
-	kmem_cache_free(napt_session_cache, ptr);
+	/* The first session goes with its mapping, from int_ht. */
+	if (!napt_session_is_first(ptr))
+		kmem_cache_free(napt_session_cache, ptr);
 }
 
 static void napt_free_peer(void *ptr, void *arg)
@@ -850,7 +888,8 @@ static void napt_free_dynamic(void *ptr, void *arg)
 	struct napt_mapping *m = ptr;
 
 	if (!napt_mapping_is_static(m))
-		kmem_cache_free(napt_mapping_cache, m);
+		kmem_cache_free(napt_flow_cache,
+				container_of(m, struct napt_flow, m));
 }
 
 static void napt_free_host(void *ptr, void *arg)
@@ -870,6 +909,7 @@ void napt_tables_destroy(struct napt_tables *t)
 	rhashtable_free_and_destroy(&t->sess_ht, napt_free_session, NULL);
 	rhashtable_free_and_destroy(&t->peer_ht, napt_free_peer, NULL);
 	rhashtable_destroy(&t->ext_ht);
+	napt_ports_destroy(t);
 	rhashtable_free_and_destroy(&t->int_ht, napt_free_dynamic, NULL);
 	rhashtable_free_and_destroy(&t->host_ht, napt_free_host, NULL);
 	napt_reply_destroy(t);
