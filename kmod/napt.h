@@ -298,6 +298,12 @@ struct napt_tables {
 	struct rhashtable sess_ht;	/* sessions by (mapping, raddr, rport) */
 	struct rhashtable peer_ht;	/* peers by (mapping, raddr) */
 	struct rhashtable host_ht;	/* hosts by address */
+	/*
+	 * The host whose count changed last, under lock: new mappings come
+	 * in bursts from one host (a page load, a download), which then
+	 * skip the host_ht lookup. Cleared when that host goes.
+	 */
+	struct napt_host *host_last;
 	struct rhashtable reply_ht;	/* napt_reply by what the host sees */
 	u32 nmappings;			/* dynamic; under lock */
 	u32 nsessions;			/* under lock */

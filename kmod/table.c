@@ -373,17 +373,33 @@ static struct napt_session *napt_session_alloc(const struct napt_cfg *cfg,
 	return s;
 }
 
+/* The host count of @addr, or NULL. Under tables->lock. */
+static struct napt_host *napt_host_find(struct napt_tables *t, __be32 addr)
+{
+	struct napt_host *h = t->host_last;
+
+	lockdep_assert_held(&t->lock);
+	if (h && h->addr == addr)
+		return h;
+	h = rhashtable_lookup(&t->host_ht, &addr, napt_host_params);
+	if (h)
+		t->host_last = h;
+	return h;
+}
+
 /* Drop one dynamic mapping from the host count. */
 static void napt_host_put(struct napt_tables *t, __be32 addr)
 {
 	struct napt_host *h;
 
 	lockdep_assert_held(&t->lock);
-	h = rhashtable_lookup(&t->host_ht, &addr, napt_host_params);
+	h = napt_host_find(t, addr);
 	if (WARN_ON_ONCE(!h))
 		return;
 	if (--h->nmappings)
 		return;
+	if (t->host_last == h)
+		t->host_last = NULL;
 	rhashtable_remove_fast(&t->host_ht, &h->node, napt_host_params);
 	kfree_rcu(h, rcu);
 }
@@ -399,7 +415,7 @@ static int napt_host_get(struct napt_tables *t, const struct napt_cfg *cfg,
 	int err;
 
 	lockdep_assert_held(&t->lock);
-	h = rhashtable_lookup(&t->host_ht, &addr, napt_host_params);
+	h = napt_host_find(t, addr);
 	if (h) {
 		if (h->nmappings >= cfg->max_per_host)
 			return -EDQUOT;
@@ -418,6 +434,7 @@ static int napt_host_get(struct napt_tables *t, const struct napt_cfg *cfg,
 		kfree(h);
 		return -ENOMEM;
 	}
+	t->host_last = h;
 	return 0;
 }
 
@@ -912,5 +929,6 @@ void napt_tables_destroy(struct napt_tables *t)
 	napt_ports_destroy(t);
 	rhashtable_free_and_destroy(&t->int_ht, napt_free_dynamic, NULL);
 	rhashtable_free_and_destroy(&t->host_ht, napt_free_host, NULL);
+	t->host_last = NULL;
 	napt_reply_destroy(t);
 }
