@@ -11,7 +11,7 @@
  *   xlate.c    header parsing and checksum-exact rewriting
  *   table.c    mapping, session and host tables; expiry
  *   session.c  timeouts and TCP state
- *   port.c     external port allocation
+ *   port.c     the external port map, and port allocation
  *   forward.c  forwards (static mappings), committed all or nothing
  *   netlink.c  the "napt" generic netlink family
  */
