@@ -213,20 +213,12 @@ struct answer {
 	void *data;
 };
 
-static void parse_error(const struct nlmsghdr *nlh, struct answer *a)
+/* The extended ACK from @off of an error or done message, if any. */
+static void parse_ext_ack(const struct nlmsghdr *nlh, unsigned int off,
+			  struct answer *a)
 {
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *at;
-	unsigned int off = sizeof(*e);
 
-	a->done = 1;
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		a->err = -EBADMSG;
-		return;
-	}
-	a->err = e->error;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
 	    mnl_nlmsg_size(off) > nlh->nlmsg_len)
 		return;
@@ -239,6 +231,22 @@ static void parse_error(const struct nlmsghdr *nlh, struct answer *a)
 		    !a->extack[0])
 			snprintf(a->extack, sizeof(a->extack), "missing attr");
 	}
+}
+
+static void parse_error(const struct nlmsghdr *nlh, struct answer *a)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+
+	a->done = 1;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		a->err = -EBADMSG;
+		return;
+	}
+	a->err = e->error;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	parse_ext_ack(nlh, off, a);
 }
 
 /*
@@ -284,9 +292,11 @@ static int collect(struct mnl_socket *nl, struct answer *ans, int n,
 			} else if (nlh->nlmsg_type == NLMSG_DONE) {
 				a->done = 1;
 				a->is_dump_done = 1;
-				if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int)))
+				if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int))) {
 					a->err = *(int *)mnl_nlmsg_get_payload(nlh);
-				/* An extack may follow in newer kernels: fine. */
+					/* A failed dump says why after it. */
+					parse_ext_ack(nlh, sizeof(int), a);
+				}
 			} else {
 				a->nmsgs++;
 				if (a->cb)
