@@ -47,12 +47,33 @@ struct req {
 	void *data;
 };
 
+/* The extended ACK's attributes from @off of an error or done message. */
+static void ext_ack_parse(const struct nlmsghdr *nlh, unsigned int off,
+			  struct req *r)
+{
+	const struct nlattr *a;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	mnl_attr_for_each(a, nlh, off) {
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(r->extack, sizeof(r->extack), "%s",
+				 mnl_attr_get_str(a));
+		/* A missing attribute is named, not described. */
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MISS_TYPE &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0 &&
+		    !r->extack[0])
+			snprintf(r->extack, sizeof(r->extack),
+				 "missing attribute %u", mnl_attr_get_u32(a));
+	}
+}
+
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	unsigned int off = sizeof(*err);
 	struct req *r = data;
-	const struct nlattr *a;
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
 		errno = EBADMSG;
@@ -60,24 +81,28 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		mnl_attr_for_each(a, nlh, off) {
-			if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
-			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(r->extack, sizeof(r->extack), "%s",
-					 mnl_attr_get_str(a));
-			/* A missing attribute is named, not described. */
-			if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MISS_TYPE &&
-			    mnl_attr_validate(a, MNL_TYPE_U32) == 0 &&
-			    !r->extack[0])
-				snprintf(r->extack, sizeof(r->extack),
-					 "missing attribute %u",
-					 mnl_attr_get_u32(a));
-		}
-	}
+	ext_ack_parse(nlh, off, r);
 	if (err->error == 0)
 		return MNL_CB_STOP;
 	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+/* A dump ends with NLMSG_DONE: its status, and why when it failed. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct req *r = data;
+	int err;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	ext_ack_parse(nlh, sizeof(err), r);
+	if (err == 0)
+		return MNL_CB_STOP;
+	errno = -err;
 	return MNL_CB_ERROR;
 }
 
@@ -124,7 +149,10 @@ static struct nlmsghdr *req_start(struct req *r, __u16 type, __u8 cmd,
 static int req_run(struct mnl_socket *nl, struct req *r, mnl_cb_t cb,
 		   void *data)
 {
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb };
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+	};
 	unsigned int portid = mnl_socket_get_portid(nl);
 	__u32 seq = r->nlh->nlmsg_seq;
 	char rbuf[MSG_BUF];
@@ -350,6 +378,24 @@ TEST_F(genl, unlisted_attribute_refused)
 	mnl_attr_put_strz(r.nlh, NAPT_A_WAN_IFNAME, "lo");
 	EXPECT_EQ(-EINVAL, req_run(self->nl, &r, NULL, NULL));
 	EXPECT_NE('\0', r.extack[0]) TH_LOG("no extended ACK message");
+}
+
+/*
+ * A mapping dump filtered by internal port without an internal address
+ * is refused, and says why (whether the kernel refuses it when the dump
+ * starts or in its first part).
+ */
+TEST_F(genl, mapping_filter_port_needs_address)
+{
+	struct nlattr *nest;
+	struct req r;
+
+	req_start(&r, self->fam.id, NAPT_CMD_MAPPING_GET, NLM_F_DUMP);
+	nest = mnl_attr_nest_start(r.nlh, NAPT_A_MAPPING);
+	mnl_attr_put_u16(r.nlh, NAPT_MAP_A_INT_PORT, 80);
+	mnl_attr_nest_end(r.nlh, nest);
+	EXPECT_EQ(-EINVAL, req_run(self->nl, &r, NULL, NULL));
+	EXPECT_STREQ("an internal port needs an internal address", r.extack);
 }
 
 TEST_F(genl, config_defaults)

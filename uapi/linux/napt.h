@@ -100,8 +100,9 @@ enum napt_filtering {
  *	new port range, timeout or cap applies to what happens next.
  * @NAPT_CMD_MAPPING_GET: dump of dynamic mappings. Optional filter in a
  *	%NAPT_A_MAPPING nest: %NAPT_MAP_A_PROTO, %NAPT_MAP_A_INT_ADDR,
- *	%NAPT_MAP_A_INT_PORT (needs INT_ADDR). Each reply message holds one
- *	%NAPT_A_MAPPING nest.
+ *	%NAPT_MAP_A_INT_PORT (needs INT_ADDR: without it the dump ends at
+ *	once in an NLMSG_DONE of -EINVAL, with an extack message). Each
+ *	reply message holds one %NAPT_A_MAPPING nest.
  * @NAPT_CMD_MAPPING_FLUSH: delete every dynamic mapping and its sessions.
  *	No attributes. Forwards are not touched.
  * @NAPT_CMD_FORWARD_ADD: one %NAPT_A_FORWARD nest (see enum
