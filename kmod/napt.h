@@ -322,6 +322,19 @@ static inline unsigned int napt_ports_index(u8 proto)
 	       proto == IPPROTO_UDP ? NAPT_PORTS_UDP : NAPT_PORTS_ICMP;
 }
 
+/* Where the chunk of external @port of @proto hangs, and @port in it. */
+static inline struct napt_port_chunk __rcu **
+napt_port_chunkp(struct napt_tables *t, u8 proto, __be16 port)
+{
+	return &t->ports->chunk[napt_ports_index(proto)]
+			       [ntohs(port) >> NAPT_PORT_CHUNK_SHIFT];
+}
+
+static inline unsigned int napt_port_in_chunk(__be16 port)
+{
+	return ntohs(port) & (NAPT_PORT_CHUNK - 1);
+}
+
 /*
  * The mapping that holds external @port of @proto (a port-keyed one), or
  * NULL. Under RCU or tables->lock.
@@ -329,15 +342,13 @@ static inline unsigned int napt_ports_index(u8 proto)
 static inline struct napt_mapping *
 napt_port_lookup(struct napt_tables *t, u8 proto, __be16 port)
 {
-	u16 p = ntohs(port);
 	struct napt_port_chunk *c;
 
-	c = rcu_dereference_check(t->ports->chunk[napt_ports_index(proto)]
-					       [p >> NAPT_PORT_CHUNK_SHIFT],
+	c = rcu_dereference_check(*napt_port_chunkp(t, proto, port),
 				  lockdep_is_held(&t->lock));
 	if (!c)
 		return NULL;
-	return rcu_dereference_check(c->slot[p & (NAPT_PORT_CHUNK - 1)],
+	return rcu_dereference_check(c->slot[napt_port_in_chunk(port)],
 				     lockdep_is_held(&t->lock));
 }
 

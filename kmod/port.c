@@ -37,27 +37,25 @@ void napt_ports_destroy(struct napt_tables *t)
 }
 
 /*
- * The slot of external @port of @proto, with its chunk made if missing;
- * NULL without memory. Under tables->lock (BH off: GFP_ATOMIC).
+ * The slot of external @port of @proto, or NULL when its chunk is missing
+ * and not to be made (@make false) or there is no memory for it. Under
+ * tables->lock (BH off: GFP_ATOMIC).
  */
 static struct napt_mapping __rcu **napt_port_slot(struct napt_tables *t,
-						  u8 proto, __be16 port)
+						  u8 proto, __be16 port,
+						  bool make)
 {
-	u16 p = ntohs(port);
-	struct napt_port_chunk __rcu **cp;
+	struct napt_port_chunk __rcu **cp = napt_port_chunkp(t, proto, port);
 	struct napt_port_chunk *c;
 
 	lockdep_assert_held(&t->lock);
-	cp = &t->ports->chunk[napt_ports_index(proto)]
-			     [p >> NAPT_PORT_CHUNK_SHIFT];
 	c = rcu_dereference_protected(*cp, lockdep_is_held(&t->lock));
-	if (!c) {
+	if (!c && make) {
 		c = kzalloc(sizeof(*c), GFP_ATOMIC);
-		if (!c)
-			return NULL;
-		rcu_assign_pointer(*cp, c);
+		if (c)
+			rcu_assign_pointer(*cp, c);
 	}
-	return &c->slot[p & (NAPT_PORT_CHUNK - 1)];
+	return c ? &c->slot[napt_port_in_chunk(port)] : NULL;
 }
 
 /*
@@ -68,7 +66,7 @@ int napt_port_claim(struct napt_tables *t, struct napt_mapping *m)
 {
 	struct napt_mapping __rcu **slot;
 
-	slot = napt_port_slot(t, m->ekey.proto, m->ekey.port);
+	slot = napt_port_slot(t, m->ekey.proto, m->ekey.port, true);
 	if (!slot)
 		return -ENOMEM;
 	if (rcu_access_pointer(*slot))
@@ -79,24 +77,17 @@ int napt_port_claim(struct napt_tables *t, struct napt_mapping *m)
 
 /*
  * Hand the external port @old holds to @m (same key), or free it (@m
- * NULL). Never fails: @old's slot exists. Does nothing when @old does
- * not hold it. Under tables->lock.
+ * NULL). Never fails, and does nothing when @old does not hold it.
+ * Under tables->lock.
  */
 void napt_port_replace(struct napt_tables *t, struct napt_mapping *old,
 		       struct napt_mapping *m)
 {
-	u16 p = ntohs(old->ekey.port);
-	struct napt_port_chunk *c;
+	struct napt_mapping __rcu **slot;
 
-	lockdep_assert_held(&t->lock);
-	c = rcu_dereference_protected(t->ports->chunk
-				      [napt_ports_index(old->ekey.proto)]
-				      [p >> NAPT_PORT_CHUNK_SHIFT],
-				      lockdep_is_held(&t->lock));
-	if (!c || rcu_access_pointer(c->slot[p & (NAPT_PORT_CHUNK - 1)]) !=
-		  old)
-		return;
-	rcu_assign_pointer(c->slot[p & (NAPT_PORT_CHUNK - 1)], m);
+	slot = napt_port_slot(t, old->ekey.proto, old->ekey.port, false);
+	if (slot && rcu_access_pointer(*slot) == old)
+		rcu_assign_pointer(*slot, m);
 }
 
 /*
