@@ -315,7 +315,6 @@ struct napt_map_dump {
 	__be16 port;
 	u8 proto;
 	bool by_proto, by_addr, by_port;
-	bool port_alone;		/* refused by the first part */
 };
 
 static int napt_nl_mapping_start(struct netlink_callback *cb)
@@ -340,12 +339,6 @@ static int napt_nl_mapping_start(struct netlink_callback *cb)
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
-	/*
-	 * Refused by the dump's first part, not here: 6.1's netlink core
-	 * gives a dump's start no extack (cb->extack is NULL), so the
-	 * reason would be lost. The error and its message end the dump.
-	 */
-	d->port_alone = tb[NAPT_MAP_A_INT_PORT] && !tb[NAPT_MAP_A_INT_ADDR];
 	if (tb[NAPT_MAP_A_PROTO]) {
 		d->by_proto = true;
 		d->proto = nla_get_u8(tb[NAPT_MAP_A_PROTO]);
@@ -439,7 +432,12 @@ static int napt_nl_mapping_dump(struct sk_buff *skb,
 	struct napt_mapping *m;
 	__be32 wan_addr;
 
-	if (d->port_alone) {
+	/*
+	 * Refused here, not in the start: 6.1's netlink core gives a dump's
+	 * start no extack (cb->extack is NULL), so the reason would be
+	 * lost. The error and its message end the dump.
+	 */
+	if (d->by_port && !d->by_addr) {
 		NL_SET_ERR_MSG(cb->extack,
 			       "an internal port needs an internal address");
 		return -EINVAL;
