@@ -83,6 +83,7 @@ static void napt_forward_set_int(struct napt_forward *f)
 		napt_int_key_init(&m->ikey, m->ekey.proto, f->int_addr,
 				  htons(single ? f->int_min : f->int_min + off),
 				  0);
+		m->ihash = napt_int_hash(&m->ikey);
 	}
 }
 
@@ -211,7 +212,7 @@ static int napt_commit_owner(struct napt_tables *t, struct napt_mapping *m,
 	struct napt_mapping *cur;
 
 	cur = ext ? napt_mapping_lookup_ext(t, &m->ekey) :
-		    napt_mapping_lookup_int(t, &m->ikey);
+		    napt_mapping_lookup_ikey(t, &m->ikey);
 	*owner = cur;
 	if (!cur || (napt_mapping_is_static(cur) && cur->fwd->going))
 		return 0;
@@ -269,7 +270,7 @@ static void napt_commit_release(struct napt_tables *t, struct napt_forward *f)
 
 		if (napt_mapping_lookup_ext(t, &m->ekey) == m)
 			napt_static_unlink(t, m, true);
-		if (m->in_int && napt_mapping_lookup_int(t, &m->ikey) == m)
+		if (m->in_int && napt_mapping_lookup_ikey(t, &m->ikey) == m)
 			napt_static_unlink(t, m, false);
 	}
 }

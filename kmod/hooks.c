@@ -92,30 +92,31 @@ static bool napt_may_open_inbound(const struct napt_pkt *p)
 
 /*
  * The outbound half, for a packet without a live session: the mapping of
- * its source (found, or made with its first session) and a session with
- * its destination. Returns the mapping, or an ERR_PTR with the drop
- * counted, and in @xport the external port the packet leaves from: the
- * mapping's, but for a many-to-one forward's the one its remote endpoint
- * came in on.
+ * its source @il (found, or made with its first session) and a session,
+ * the flow @sl. Returns the mapping, or an ERR_PTR with the drop counted,
+ * and in @xport the external port the packet leaves from: the mapping's,
+ * but for a many-to-one forward's the one its remote endpoint came in on.
  */
 static noinline struct napt_mapping *
 napt_snat_slow(struct napt_net *nn, const struct napt_cfg *cfg,
-	       const struct napt_pkt *p, const struct napt_int_key *ik,
-	       __be16 rport, __be16 *xport)
+	       const struct napt_pkt *p, struct napt_int_lookup *il,
+	       const struct napt_flow_lookup *sl, __be16 *xport)
 {
 	struct napt_session *s = NULL;
 	struct napt_mapping *m;
 
-	m = napt_mapping_lookup_int(&nn->tables, ik);
+	il->hash = napt_int_hash(&il->k);
+	m = napt_mapping_lookup_int(&nn->tables, il);
 	if (m && napt_mapping_is_static(m)) {
 		*xport = napt_forward_many_to_one(m->fwd) ?
-			 napt_reply_port(&nn->tables, cfg, m, p->daddr, rport) :
+			 napt_reply_port(&nn->tables, cfg, m, p->daddr,
+					 sl->k.rport) :
 			 m->ekey.port;
 		return m;
 	}
 	if (m) {
 		/* A new remote endpoint (or one whose session just went). */
-		s = napt_session_create(nn, m, p->daddr, rport);
+		s = napt_session_create(nn, m, sl);
 		/* Gone meanwhile: make a new one below. */
 		if (s == ERR_PTR(-ENOENT))
 			m = NULL;
@@ -127,7 +128,7 @@ napt_snat_slow(struct napt_net *nn, const struct napt_cfg *cfg,
 			napt_stat_inc(nn, DROP_NO_MAPPING);
 			return ERR_PTR(-ENOENT);
 		}
-		m = napt_flow_create(nn, cfg, ik, p->daddr, rport, &s);
+		m = napt_flow_create(nn, cfg, il, sl, &s);
 		if (IS_ERR(m)) {
 			napt_stat_inc_nr(nn, napt_create_error(PTR_ERR(m)));
 			return m;
@@ -154,16 +155,16 @@ static __always_inline struct napt_mapping *
 napt_snat(struct napt_net *nn, const struct napt_cfg *cfg,
 	  const struct napt_pkt *p, __be16 *xport)
 {
-	__be16 rport = napt_remote_port(p->proto, p->dport);
+	struct napt_flow_lookup sl;
+	struct napt_int_lookup il;
 	struct napt_session *s;
-	struct napt_flow_key sk;
-	struct napt_int_key ik;
 
-	napt_int_key_init(&ik, p->proto, p->saddr, p->sport, p->daddr);
-	napt_flow_key_init(&sk, &ik, p->daddr, rport);
-	s = napt_session_lookup_key(&nn->tables, &sk);
+	napt_int_key_init(&il.k, p->proto, p->saddr, p->sport, p->daddr);
+	napt_flow_lookup_init(&sl, &il.k, p->daddr,
+			      napt_remote_port(p->proto, p->dport));
+	s = napt_session_lookup_key(&nn->tables, &sl);
 	if (unlikely(!s || atomic_read(&s->tcp) & NAPT_SESS_DEAD))
-		return napt_snat_slow(nn, cfg, p, &ik, rport, xport);
+		return napt_snat_slow(nn, cfg, p, &il, &sl, xport);
 	napt_session_update(cfg, s->m, s, p->tcpflags, false);
 	*xport = s->m->ekey.port;
 	return s->m;
@@ -224,6 +225,8 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 			return -EPERM;
 		}
 		if (!s) {
+			struct napt_flow_lookup sl;
+
 			/*
 			 * A session nobody inside asked for: under EIF (and
 			 * ADF, with a spoofed known address) the Internet
@@ -234,7 +237,8 @@ static int napt_dnat(struct napt_net *nn, const struct napt_cfg *cfg,
 				napt_stat_inc(nn, DROP_TABLE_FULL);
 				return -ENOSPC;
 			}
-			s = napt_session_create(nn, m, raddr, rport);
+			napt_flow_lookup_init(&sl, &m->ikey, raddr, rport);
+			s = napt_session_create(nn, m, &sl);
 			if (IS_ERR(s)) {
 				napt_stat_inc_nr(nn,
 						 napt_create_error(PTR_ERR(s)));

@@ -70,7 +70,7 @@ unsigned int napt_icmp_error_in(struct napt_net *nn,
 		struct napt_int_key ik;
 
 		napt_int_key_init(&ik, in.proto, in.daddr, in.dport, 0);
-		peer = napt_mapping_lookup_int(&nn->tables, &ik);
+		peer = napt_mapping_lookup_ikey(&nn->tables, &ik);
 		if (!peer)
 			return napt_drop(nn, NAPT_STAT_DROP_NO_MAPPING);
 		raddr = cfg->wan_addr;
@@ -130,7 +130,7 @@ unsigned int napt_icmp_error_out(struct napt_net *nn,
 		return NF_ACCEPT;
 
 	napt_int_key_init(&ik, in.proto, in.daddr, in.dport, in.saddr);
-	m = napt_mapping_lookup_int(&nn->tables, &ik);
+	m = napt_mapping_lookup_ikey(&nn->tables, &ik);
 	if (!m || !napt_icmp_session_ok(nn, m, in.saddr,
 					napt_remote_port(in.proto, in.sport)))
 		return local ? NF_ACCEPT :

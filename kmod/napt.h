@@ -159,6 +159,24 @@ static inline void napt_flow_key_init(struct napt_flow_key *k,
 }
 
 /*
+ * A key with its hash (napt_int_hash(), napt_flow_hash() below): the
+ * packet path hashes a key once, for its lookup and, on a miss, for the
+ * insert, since the object keeps the hash (rhashtable asks the object
+ * through obj_hashfn). The key comes first: rhashtable compares what it
+ * is given as a key with an object's key, and an insert gives it the
+ * object's own.
+ */
+struct napt_int_lookup {
+	struct napt_int_key k;
+	u32 hash;
+};
+
+struct napt_flow_lookup {
+	struct napt_flow_key k;
+	u32 hash;
+};
+
+/*
  * A mapping X:x <-> W:w for one protocol. Dynamic mappings live while they
  * have sessions; static ones (fwd != NULL) belong to their forward, have no
  * sessions and never expire. W is the instance's, not stored: mappings are
@@ -169,6 +187,7 @@ struct napt_mapping {
 	struct rhash_head ext_node;	/* address-only: tables->ext_ht */
 	struct napt_int_key ikey;
 	struct napt_ext_key ekey;
+	u32 ihash;			/* napt_int_hash(&ikey), set once */
 	union {
 		u32 nsessions;		/* dynamic: under tables->lock */
 		u32 in_int;		/* static: holds ikey in int_ht */
@@ -216,6 +235,7 @@ struct napt_session {
 	struct napt_flow_key key;
 	struct napt_mapping *m;
 	atomic_t tcp;			/* NAPT_TCP_* */
+	u32 hash;			/* napt_flow_hash(&key), set once */
 	unsigned long expires;		/* jiffies; WRITE_ONCE from packets */
 	struct rcu_head rcu;		/* not the first's: see napt_flow */
 };
@@ -454,11 +474,13 @@ void napt_tables_early_init(struct napt_tables *t);
 int napt_tables_prepare(struct napt_net *nn, const struct napt_cfg *cfg);
 void napt_tables_destroy(struct napt_tables *t);
 struct napt_mapping *napt_mapping_lookup_int(struct napt_tables *t,
-					     const struct napt_int_key *k);
+					     const struct napt_int_lookup *l);
+struct napt_mapping *napt_mapping_lookup_ikey(struct napt_tables *t,
+					      const struct napt_int_key *k);
 struct napt_mapping *napt_mapping_lookup_ext(struct napt_tables *t,
 					     const struct napt_ext_key *k);
 struct napt_session *napt_session_lookup_key(struct napt_tables *t,
-					     const struct napt_flow_key *k);
+					     const struct napt_flow_lookup *l);
 struct napt_session *napt_session_lookup(struct napt_tables *t,
 					 const struct napt_mapping *m,
 					 __be32 raddr, __be16 rport);
@@ -469,12 +491,12 @@ bool napt_peer_known(struct napt_tables *t, const struct napt_mapping *m,
 		     __be32 raddr);
 struct napt_mapping *napt_flow_create(struct napt_net *nn,
 				      const struct napt_cfg *cfg,
-				      const struct napt_int_key *ik,
-				      __be32 raddr, __be16 rport,
+				      const struct napt_int_lookup *il,
+				      const struct napt_flow_lookup *sl,
 				      struct napt_session **sp);
 struct napt_session *napt_session_create(struct napt_net *nn,
 					 struct napt_mapping *m,
-					 __be32 raddr, __be16 rport);
+					 const struct napt_flow_lookup *sl);
 void napt_tables_flush(struct napt_net *nn);
 void napt_gc_start(struct napt_net *nn);
 void napt_gc_stop(struct napt_net *nn);
@@ -517,6 +539,39 @@ static inline u32 napt_hashfn(const void *data, u32 len, u32 seed)
 		seeded.key[0] ^= seed;
 		return hsiphash(data, len, &seeded);
 	}
+}
+
+/*
+ * The hashes of int_ht's and sess_ht's keys, without a table's seed
+ * (table.c mixes that in): the packet path makes them once and the
+ * objects keep them.
+ */
+static inline u32 napt_int_hash(const struct napt_int_key *k)
+{
+	const u32 *w = (const u32 *)k;
+
+	return hsiphash_3u32(w[0], w[1], w[2], &napt_hash_secret);
+}
+
+/*
+ * Without the protocol: 12 bytes hash in one SipHash round less than 16,
+ * and the compare takes the whole key. Only a connection's TCP, UDP and
+ * other-protocol twins share a hash.
+ */
+static inline u32 napt_flow_hash(const struct napt_flow_key *k)
+{
+	const u32 *w = (const u32 *)k;
+
+	return hsiphash_3u32(w[0], w[1], w[2], &napt_hash_secret);
+}
+
+/* @l: the flow of internal key @ik with remote @raddr:@rport, hashed. */
+static inline void napt_flow_lookup_init(struct napt_flow_lookup *l,
+					 const struct napt_int_key *ik,
+					 __be32 raddr, __be16 rport)
+{
+	napt_flow_key_init(&l->k, ik, raddr, rport);
+	l->hash = napt_flow_hash(&l->k);
 }
 
 /*

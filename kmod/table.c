@@ -58,11 +58,40 @@ static int napt_ext_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	return !napt_key_eq(arg->key, &m->ekey, sizeof(m->ekey));
 }
 
+/*
+ * int_ht and sess_ht hash by napt_int_hash() and napt_flow_hash(), which
+ * the packet path makes once and the objects keep: an insert, a removal
+ * or a rehash does not hash the key again. The table's seed is mixed in
+ * after: rhashtable renews it when it rehashes a table whose chains grew
+ * long, which must then place entries afresh. The hash is a PRF's output
+ * whose bits are independent, so turning it by the seed, which brings
+ * other bits to the low ones that pick a bucket, does that.
+ */
+static inline u32 napt_hash_seeded(u32 hash, u32 seed)
+{
+	return rol32(hash, seed) ^ seed;
+}
+
+static u32 napt_int_lookup_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct napt_int_lookup *l = data;
+
+	return napt_hash_seeded(l->hash, seed);
+}
+
+static u32 napt_mapping_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct napt_mapping *m = data;
+
+	return napt_hash_seeded(m->ihash, seed);
+}
+
 static const struct rhashtable_params napt_int_params = {
 	.head_offset = offsetof(struct napt_mapping, int_node),
 	.key_offset = offsetof(struct napt_mapping, ikey),
 	.key_len = sizeof(struct napt_int_key),
-	.hashfn = napt_hashfn,
+	.hashfn = napt_int_lookup_hashfn,	/* lookups: napt_int_lookup */
+	.obj_hashfn = napt_mapping_hashfn,
 	.obj_cmpfn = napt_int_cmp,
 	.automatic_shrinking = true,
 };
@@ -106,16 +135,26 @@ static int napt_host_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 	return !napt_key_eq(arg->key, &h->addr, sizeof(h->addr));
 }
 
+static u32 napt_flow_lookup_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct napt_flow_lookup *l = data;
+
+	return napt_hash_seeded(l->hash, seed);
+}
+
+static u32 napt_session_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct napt_session *s = data;
+
+	return napt_hash_seeded(s->hash, seed);
+}
+
 static const struct rhashtable_params napt_sess_params = {
 	.head_offset = offsetof(struct napt_session, node),
 	.key_offset = offsetof(struct napt_session, key),
-	/*
-	 * Hashed without the protocol (12 bytes hash in one SipHash round
-	 * less than 16); napt_sess_cmp() compares the whole key. Only a
-	 * connection's TCP, UDP and other-protocol twins share a hash.
-	 */
-	.key_len = offsetof(struct napt_flow_key, proto),
-	.hashfn = napt_hashfn,
+	.key_len = sizeof(struct napt_flow_key),
+	.hashfn = napt_flow_lookup_hashfn,	/* lookups: napt_flow_lookup */
+	.obj_hashfn = napt_session_hashfn,
 	.obj_cmpfn = napt_sess_cmp,
 	.automatic_shrinking = true,
 };
@@ -185,11 +224,14 @@ int napt_tables_prepare(struct napt_net *nn, const struct napt_cfg *cfg)
 		     offsetof(struct napt_peer, raddr) -
 		     offsetof(struct napt_peer, m));
 	/* napt_hashfn() and napt_key_eq() read keys a word at a time. */
-	BUILD_BUG_ON(sizeof(struct napt_int_key) % 4 ||
+	BUILD_BUG_ON(sizeof(struct napt_int_key) != 12 ||
 		     sizeof(struct napt_ext_key) % 4 ||
-		     offsetof(struct napt_flow_key, proto) % 4 ||
+		     offsetof(struct napt_flow_key, proto) != 12 ||
 		     sizeof(struct napt_flow_key) % 4 ||
 		     NAPT_PEER_KEY_LEN % 4);
+	/* rhashtable compares a lookup's key as an object's (napt.h). */
+	BUILD_BUG_ON(offsetof(struct napt_int_lookup, k) ||
+		     offsetof(struct napt_flow_lookup, k));
 
 	lockdep_assert_held(&nn->cfg_mutex);
 	if (t->ready)
@@ -246,9 +288,18 @@ err_ports:
  */
 __flatten
 struct napt_mapping *napt_mapping_lookup_int(struct napt_tables *t,
-					     const struct napt_int_key *k)
+					     const struct napt_int_lookup *l)
 {
-	return rhashtable_lookup(&t->int_ht, k, napt_int_params);
+	return rhashtable_lookup(&t->int_ht, l, napt_int_params);
+}
+
+/* As napt_mapping_lookup_int(), for a key not hashed yet. */
+struct napt_mapping *napt_mapping_lookup_ikey(struct napt_tables *t,
+					      const struct napt_int_key *k)
+{
+	struct napt_int_lookup l = { .k = *k, .hash = napt_int_hash(k) };
+
+	return napt_mapping_lookup_int(t, &l);
 }
 
 __flatten
@@ -277,26 +328,34 @@ static void napt_ext_unlink(struct napt_tables *t, struct napt_mapping *m)
  */
 __flatten
 struct napt_session *napt_session_lookup_key(struct napt_tables *t,
-					     const struct napt_flow_key *k)
+					     const struct napt_flow_lookup *l)
 {
-	return rhashtable_lookup(&t->sess_ht, k, napt_sess_params);
+	return rhashtable_lookup(&t->sess_ht, l, napt_sess_params);
 }
 
 /*
- * The session of @m with remote @raddr:@rport, or NULL. A reader racing
- * with a mapping's replacement may find the new mapping's session under
- * the old one's key: only @m's own count.
+ * The session of @m with the flow @l (of @m's internal key), or NULL. A
+ * reader racing with a mapping's replacement may find the new mapping's
+ * session under the old one's key: only @m's own count.
  */
+static struct napt_session *napt_session_of(struct napt_tables *t,
+					    const struct napt_mapping *m,
+					    const struct napt_flow_lookup *l)
+{
+	struct napt_session *s = napt_session_lookup_key(t, l);
+
+	return s && s->m == m ? s : NULL;
+}
+
+/* The session of @m with remote @raddr:@rport, or NULL. */
 struct napt_session *napt_session_lookup(struct napt_tables *t,
 					 const struct napt_mapping *m,
 					 __be32 raddr, __be16 rport)
 {
-	struct napt_flow_key key;
-	struct napt_session *s;
+	struct napt_flow_lookup l;
 
-	napt_flow_key_init(&key, &m->ikey, raddr, rport);
-	s = napt_session_lookup_key(t, &key);
-	return s && s->m == m ? s : NULL;
+	napt_flow_lookup_init(&l, &m->ikey, raddr, rport);
+	return napt_session_of(t, m, &l);
 }
 
 /*
@@ -350,26 +409,27 @@ static void napt_mapping_free_rcu(struct rcu_head *head)
 			container_of(m, struct napt_flow, m));
 }
 
-/* Fill zeroed session @s of @m with remote @raddr:@rport. */
+/* Fill zeroed session @s of @m with flow @l, of @m's internal key. */
 static void napt_session_init(const struct napt_cfg *cfg,
 			      struct napt_session *s, struct napt_mapping *m,
-			      __be32 raddr, __be16 rport)
+			      const struct napt_flow_lookup *l)
 {
 	s->m = m;
-	napt_flow_key_init(&s->key, &m->ikey, raddr, rport);
+	s->key = l->k;
+	s->hash = l->hash;
 	/* Provisional; napt_session_update() sets the real one. */
 	s->expires = jiffies + napt_session_timeout(cfg, m->ikey.proto, 0);
 }
 
 static struct napt_session *napt_session_alloc(const struct napt_cfg *cfg,
 					       struct napt_mapping *m,
-					       __be32 raddr, __be16 rport)
+					       const struct napt_flow_lookup *l)
 {
 	struct napt_session *s;
 
 	s = kmem_cache_zalloc(napt_session_cache, GFP_ATOMIC);
 	if (s)
-		napt_session_init(cfg, s, m, raddr, rport);
+		napt_session_init(cfg, s, m, l);
 	return s;
 }
 
@@ -550,21 +610,22 @@ static void napt_session_unlink(struct napt_net *nn, struct napt_session *s,
 }
 
 /*
- * A new remote endpoint for a live dynamic mapping. Returns the session
- * (another CPU's, if it won the race), or an ERR_PTR: -ENOENT when @m went
- * away meanwhile, -ENOMEM. Caller holds RCU.
+ * A new remote endpoint for a live dynamic mapping: the flow @l of its
+ * internal key. Returns the session (another CPU's, if it won the race),
+ * or an ERR_PTR: -ENOENT when @m went away meanwhile, -ENOMEM. Caller
+ * holds RCU.
  */
 __flatten
 struct napt_session *napt_session_create(struct napt_net *nn,
 					 struct napt_mapping *m,
-					 __be32 raddr, __be16 rport)
+					 const struct napt_flow_lookup *l)
 {
 	const struct napt_cfg *cfg = rcu_dereference(nn->cfg);
 	struct napt_tables *t = &nn->tables;
 	struct napt_session *s, *other;
 	int err;
 
-	s = napt_session_alloc(cfg, m, raddr, rport);
+	s = napt_session_alloc(cfg, m, l);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 
@@ -573,7 +634,7 @@ struct napt_session *napt_session_create(struct napt_net *nn,
 		err = -ENOENT;
 		goto err_unlock;
 	}
-	other = napt_session_lookup(t, m, raddr, rport);
+	other = napt_session_of(t, m, l);
 	if (other && !(atomic_read(&other->tcp) & NAPT_SESS_DEAD)) {
 		spin_unlock_bh(&t->lock);
 		kmem_cache_free(napt_session_cache, s);
@@ -612,8 +673,7 @@ static int napt_mapping_link(struct napt_tables *t, const struct napt_cfg *cfg,
 	*seen = false;
 	if (t->nmappings >= cfg->max_mappings) {
 		/* Full, unless another CPU has just made this very one. */
-		*otherp = rhashtable_lookup(&t->int_ht, &m->ikey,
-					    napt_int_params);
+		*otherp = napt_mapping_lookup_ikey(t, &m->ikey);
 		return *otherp ? -EEXIST : -ENOSPC;
 	}
 	err = napt_host_get(t, cfg, m->ikey.addr);
@@ -625,10 +685,11 @@ static int napt_mapping_link(struct napt_tables *t, const struct napt_cfg *cfg,
 	*seen = true;
 	/*
 	 * One probe both inserts @m and finds a mapping another CPU made for
-	 * the key since the caller's lookup.
+	 * the key since the caller's lookup. The _key variant, as the table
+	 * hashes objects by their kept hash: the key is only compared.
 	 */
-	other = rhashtable_lookup_get_insert_fast(&t->int_ht, &m->int_node,
-						  napt_int_params);
+	other = rhashtable_lookup_get_insert_key(&t->int_ht, &m->ikey,
+						 &m->int_node, napt_int_params);
 	if (other) {
 		err = -ENOMEM;
 		if (!IS_ERR(other)) {
@@ -655,17 +716,17 @@ err_host:
 }
 
 /*
- * A new dynamic mapping for internal key @ik with its first session, to
- * @raddr:@rport. Returns the mapping and its session in *@sp (another
- * CPU's, if it won the race to create it), or an ERR_PTR saying why not:
- * -ENOSPC past max-mappings, -EDQUOT past max-per-host, -EADDRINUSE with
- * no free external port, -ENOMEM. Caller holds RCU.
+ * A new dynamic mapping for internal key @il with its first session, the
+ * flow @sl (of that key). Returns the mapping and its session in *@sp
+ * (another CPU's, if it won the race to create it), or an ERR_PTR saying
+ * why not: -ENOSPC past max-mappings, -EDQUOT past max-per-host,
+ * -EADDRINUSE with no free external port, -ENOMEM. Caller holds RCU.
  */
 __flatten
 struct napt_mapping *napt_flow_create(struct napt_net *nn,
 				      const struct napt_cfg *cfg,
-				      const struct napt_int_key *ik,
-				      __be32 raddr, __be16 rport,
+				      const struct napt_int_lookup *il,
+				      const struct napt_flow_lookup *sl,
 				      struct napt_session **sp)
 {
 	struct napt_tables *t = &nn->tables;
@@ -679,11 +740,12 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	m = &f->m;
-	m->ikey = *ik;
-	m->ekey.proto = ik->proto;
-	m->ekey.raddr = ik->raddr;
+	m->ikey = il->k;
+	m->ihash = il->hash;
+	m->ekey.proto = il->k.proto;
+	m->ekey.raddr = il->k.raddr;
 	s = &f->s;
-	napt_session_init(cfg, s, m, raddr, rport);
+	napt_session_init(cfg, s, m, sl);
 	m->expires = s->expires;
 
 	spin_lock_bh(&t->lock);
@@ -708,9 +770,9 @@ struct napt_mapping *napt_flow_create(struct napt_net *nn,
 		*sp = NULL;
 		return other;
 	}
-	s = napt_session_lookup(t, other, raddr, rport);
+	s = napt_session_of(t, other, sl);
 	if (!s)
-		s = napt_session_create(nn, other, raddr, rport);
+		s = napt_session_create(nn, other, sl);
 	if (IS_ERR(s))
 		return ERR_CAST(s);
 	*sp = s;
