@@ -514,6 +514,9 @@ void napt_hash_init(void);
  * did not, and each table and rehash places entries afresh. Inline, so
  * that a table's lookups, whose key length is a constant, hash a fixed
  * number of words with the secret as it is, no copy of it to mix in.
+ * int_ht and sess_ht, which the packet path both looks up and inserts
+ * into, hash a key once instead (napt_int_hash(), napt_flow_hash()) and
+ * take the seed after (table.c).
  */
 extern hsiphash_key_t napt_hash_secret;
 
